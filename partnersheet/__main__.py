@@ -1,0 +1,5 @@
+"""``python -m partnersheet`` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,165 @@
+"""The command line: a thin layer that parses options, calls the library, prints, and exits.
+
+Library functions return results or raise ``PartnersheetError``; only this module prints and
+chooses exit codes (0 ok, 1 problems or refused, 2 usage or unusable input).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import PartnersheetError, UsageError
+from .spec import SpecError, UnknownTemplate, builtin_templates, load_template
+
+
+class _Group(click.Group):
+    """Turns library errors into one line on stderr and the right exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PartnersheetError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except UnknownTemplate as exc:
+            click.echo(f"Error: {exc.args[0]}", err=True)
+            sys.exit(2)
+        except SpecError as exc:
+            click.echo(f"Error: broken template spec: {exc}", err=True)
+            sys.exit(2)
+
+
+def force_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--force", is_flag=True, help="Overwrite output files that already exist.")(fn)
+
+
+def quiet_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")(fn)
+
+
+def _template_arg(ctx: click.Context, param: click.Parameter, value: str) -> Any:
+    try:
+        return load_template(value)
+    except UnknownTemplate as exc:
+        raise click.BadParameter(exc.args[0]) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="partnersheet")
+def cli() -> None:
+    """Community-partnership worksheets as Excel workbooks.
+
+    \b
+    Make blank or personalised workbooks, read back the ones people return,
+    check them, and compile many into one comparison workbook.
+
+    \b
+    Start here:
+      partnersheet templates
+      partnersheet new effectiveness --partner "County Health Department" -o e.xlsx
+    """
+
+
+@cli.command()
+def templates() -> None:
+    """List the built-in templates with their version and purpose.
+
+    \b
+    Example:
+      partnersheet templates
+    """
+    for template in builtin_templates().values():
+        click.echo(f"{template.id:<20} v{template.version:<8} {template.description}")
+
+
+@cli.command()
+@click.argument("template", callback=_template_arg, metavar="TEMPLATE")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Workbook to write (.xlsx); with --roster, the folder to write into.",
+)
+@click.option("--library", default="", help="Library name to pre-fill.")
+@click.option("--partner", default="", help="Partner organization to pre-fill (and lock).")
+@click.option("--rater", default="", help="Rater's name to pre-fill (and lock).")
+@click.option(
+    "--side",
+    type=click.Choice(["library", "partner"], case_sensitive=False),
+    default=None,
+    help="Which side the rater is on.",
+)
+@click.option("--round", "round_", default="", help="Assessment round label, e.g. 'Spring 2026'.")
+@click.option(
+    "--roster",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV or XLSX with columns partner, rater (and optional side, round, library): one workbook per row.",
+)
+@click.option(
+    "--stamp-date",
+    is_flag=True,
+    help="Use today's date in the document properties (default: a fixed date, or SOURCE_DATE_EPOCH).",
+)
+@force_option
+@quiet_option
+def new(
+    template: Any,
+    output: Path,
+    library: str,
+    partner: str,
+    rater: str,
+    side: str | None,
+    round_: str,
+    roster: Path | None,
+    stamp_date: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Make a new workbook from TEMPLATE (see `partnersheet templates`).
+
+    \b
+    Examples:
+      partnersheet new partnership-table -o table.xlsx --library "Riverside Public Library"
+      partnersheet new effectiveness --partner "County Health Department" \\
+          --rater "A. Rivera" --side library -o e.xlsx
+      partnersheet new effectiveness --roster raters.csv -o outbox/
+    """
+    from .generate import document_date, generate, personalise
+    from .roster import read_roster, write_roster
+
+    created = document_date(stamp_date)
+    if roster is not None:
+        if any((library, partner, rater, side, round_)):
+            raise UsageError(
+                "--roster takes identities from the roster file", "drop --library/--partner/--rater/--side/--round"
+            )
+        rows = read_roster(template, roster)
+        written = write_roster(template, rows, output, force, created)
+        if quiet or len(rows) < 20:
+            for _ in written:
+                pass
+        else:
+            with click.progressbar(written, length=len(rows), label="Writing workbooks", file=sys.stderr) as bar:
+                for _ in bar:
+                    pass
+        if not quiet:
+            click.echo(f"Wrote {len(rows)} workbooks to {output}")
+        return
+    who = personalise(
+        template, {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
+    )
+    path = generate(template, output, who, force=force, created=created)
+    if not quiet:
+        click.echo(f"Wrote {path}")
+
+
+def main() -> None:
+    cli(prog_name="partnersheet")

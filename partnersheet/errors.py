@@ -1,0 +1,31 @@
+"""Exceptions the library raises for bad input; the CLI turns each into one line and an exit code."""
+
+from __future__ import annotations
+
+
+class PartnersheetError(Exception):
+    """Bad input or a refused action. ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class UsageError(PartnersheetError):
+    """The request itself is wrong (unknown template, bad option value)."""
+
+    exit_code = 2
+
+
+class OutputExists(PartnersheetError):
+    """An output file is already there and --force was not given."""
+
+
+class RosterError(PartnersheetError):
+    """A roster file cannot be used as it is."""

@@ -1,0 +1,390 @@
+"""Spec -> workbook, with XlsxWriter.
+
+The layout is computed once per template (``layout.py``); each workbook only replays it, so a
+roster of a thousand workbooks costs little more than XlsxWriter writing the same cells bare.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+
+from . import __version__
+from .errors import UsageError
+from .files import atomic_write, check_writable
+from .layout import SheetLayout, layout_for
+from .spec import IDENTITY_KEYS, Field, Template
+
+LISTS_SHEET = "_lists"
+META_SHEET = "_meta"
+INSTRUCTIONS_SHEET = "Instructions"
+PROPERTY_PREFIX = "partnersheet."
+WORKBOOK_ID_NAMESPACE = uuid.UUID("6f1c1c2e-6a0e-4f3e-9a53-2f1d8f0c7a11")
+# Fixed document date, so the same inputs give the same bytes unless a date is asked for.
+DEFAULT_CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+WORKBOOK_OPTIONS = {
+    "in_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+NAVY = "#1F3864"
+INPUT_FILL = "#FFF7D6"
+INPUT_BORDER = "#B89B3C"
+STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 16, "font_color": NAVY, "valign": "vcenter"},
+    "subtitle": {"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"},
+    "section": {"bold": True, "font_size": 13, "font_color": NAVY, "bottom": 2, "bottom_color": NAVY},
+    "header": {
+        "bold": True,
+        "font_color": "#FFFFFF",
+        "bg_color": NAVY,
+        "text_wrap": True,
+        "valign": "vcenter",
+        "border": 1,
+        "border_color": "#FFFFFF",
+    },
+    "band": {"bold": True, "bg_color": "#D9E2F3", "font_color": NAVY, "border": 1, "border_color": "#8EA9DB"},
+    "group": {
+        "bold": True,
+        "text_wrap": True,
+        "valign": "top",
+        "bg_color": "#D9E2F3",
+        "border": 1,
+        "border_color": "#8EA9DB",
+    },
+    "label": {"bold": True, "text_wrap": True, "valign": "top", "border": 1, "border_color": "#D0D0D0"},
+    "label_small": {"font_size": 9, "bold": True, "font_color": "#404040", "text_wrap": True, "valign": "bottom"},
+    "criterion": {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#D0D0D0"},
+    "blank": {"bg_color": "#F2F2F2"},
+    "text": {"text_wrap": True, "valign": "top"},
+    "heading": {"bold": True, "font_size": 12, "font_color": NAVY},
+    "small": {"font_size": 9, "font_color": "#595959", "text_wrap": True, "valign": "top"},
+}
+INPUT_BASE = {
+    "locked": False,
+    "bg_color": INPUT_FILL,
+    "border": 1,
+    "border_color": INPUT_BORDER,
+    "valign": "top",
+    "text_wrap": True,
+}
+PREFILLED = {
+    "locked": True,
+    "bg_color": "#E7E6E6",
+    "border": 1,
+    "border_color": "#A6A6A6",
+    "valign": "top",
+    "text_wrap": True,
+    "bold": True,
+}
+NUMBER_FORMATS = {"currency": '"$"#,##0.00', "hours": "0.0", "integer": "0", "date": "yyyy-mm-dd"}
+
+
+@dataclass(frozen=True)
+class Personalisation:
+    """Who a workbook is for. Empty values mean "let the respondent type it"."""
+
+    library: str = ""
+    partner: str = ""
+    rater: str = ""
+    side: str = ""
+    round: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {key: getattr(self, key) for key in IDENTITY_KEYS}
+
+
+def personalise(template: Template, values: Mapping[str, str | None]) -> Personalisation:
+    """Check and tidy identity values; a side must be one of the template's side choices."""
+    clean = {key: " ".join(str(values.get(key) or "").split()) for key in IDENTITY_KEYS}
+    side_field = template.identity_field("side")
+    if clean["side"] and side_field is not None:
+        options = template.options(side_field)
+        match = next((o for o in options if o.casefold() == clean["side"].casefold()), None)
+        if match is None:
+            raise UsageError(f"side {clean['side']!r} is not one of: {', '.join(options)}", "use library or partner")
+        clean["side"] = match
+    for key, value in clean.items():
+        f = template.identity_field(key)
+        if value and f is not None and f.max_length and len(value) > f.max_length:
+            raise UsageError(f"{key} is {len(value)} characters; {f.label!r} allows {f.max_length}")
+    return Personalisation(**clean)
+
+
+def document_date(stamp_now: bool = False) -> datetime:
+    """SOURCE_DATE_EPOCH wins, then the current time if asked, else a fixed date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(UTC) if stamp_now else DEFAULT_CREATED
+
+
+def workbook_id_for(template: Template, who: Personalisation, label: str = "") -> str:
+    """A stable id from what the workbook is: same inputs, same id; another rater, another id."""
+    key = "|".join([template.id, template.spec_hash, *who.as_dict().values(), label])
+    return str(uuid.uuid5(WORKBOOK_ID_NAMESPACE, key))
+
+
+def meta_values(template: Template, who: Personalisation, workbook_id: str) -> dict[str, str]:
+    """What the hidden _meta sheet and the custom document properties carry."""
+    return {
+        "template_id": template.id,
+        "template_version": template.version,
+        "spec_hash": template.spec_hash,
+        "generator": "partnersheet",
+        "generator_version": __version__,
+        "workbook_id": workbook_id,
+        **who.as_dict(),
+    }
+
+
+class _Writer:
+    """Draws one workbook from a template layout."""
+
+    def __init__(self, template: Template, who: Personalisation, workbook_id: str, created: datetime) -> None:
+        self.template = template
+        self.who = who
+        self.workbook_id = workbook_id
+        self.buffer = io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
+        self.created = created
+        self.formats = {name: self.wb.add_format(props) for name, props in STYLES.items()}
+        self.input_formats: dict[tuple[str, bool], Any] = {}
+
+    def input_format(self, f: Field, prefilled: bool) -> Any:
+        key = (f.type, prefilled)
+        if key not in self.input_formats:
+            props = dict(PREFILLED if prefilled else INPUT_BASE)
+            if f.type in NUMBER_FORMATS:
+                props["num_format"] = NUMBER_FORMATS[f.type]
+            if f.type in ("choice", "rating", "integer", "currency", "hours", "date"):
+                props["text_wrap"] = False
+            self.input_formats[key] = self.wb.add_format(props)
+        return self.input_formats[key]
+
+    def build(self) -> bytes:
+        layout = layout_for(self.template)
+        self.wb.set_properties(
+            {
+                "title": self.template.title,
+                "subject": self.template.description,
+                "author": self.who.library or "partnersheet",
+                "comments": f"Made by partnersheet {__version__} from template "
+                f"{self.template.id} {self.template.version}",
+                "created": self.created.replace(tzinfo=None),
+            }
+        )
+        self.wb.set_size(1400, 900)
+        self._instructions()
+        for sheet_layout in layout.sheets:
+            self._form_sheet(sheet_layout)
+        self._lists()
+        self._meta()
+        self.wb.close()
+        return self.buffer.getvalue()
+
+    def _instructions(self) -> None:
+        t = self.template
+        ws = self.wb.add_worksheet(INSTRUCTIONS_SHEET)
+        ws.set_column(0, 0, 2)
+        ws.set_column(1, 1, 100)
+        ws.hide_gridlines(2)
+        ws.protect()
+        ws.activate()
+        row = 0
+        ws.write_string(row, 1, t.title, self.formats["title"])
+        ws.set_row(row, 30)
+        row += 1
+        ws.write_string(row, 1, f"Template {t.id}, version {t.version}", self.formats["small"])
+        row += 2
+        if t.intro:
+            ws.write_string(row, 1, t.intro, self.formats["text"])
+            ws.set_row(row, 15 * (len(t.intro) // 105 + 2))
+            row += 2
+        for section in t.instructions:
+            ws.write_string(row, 1, section.heading, self.formats["heading"])
+            row += 1
+            for number, item in enumerate(section.items, start=1):
+                bullet = f"{number}. " if section.heading.lower() == "steps" and not item.startswith("Step") else "•  "
+                ws.write_string(row, 1, bullet + item, self.formats["text"])
+                ws.set_row(row, 15 * (len(item) // 105 + 1) + 2)
+                row += 1
+            row += 1
+        for scale in t.scales.values():
+            ws.write_string(row, 1, f"Rating scale: {scale.title}", self.formats["heading"])
+            row += 1
+            for level in scale.levels:
+                ws.write_string(row, 1, f"•  {level.label} (scores {level.score:g})", self.formats["text"])
+                row += 1
+            if scale.not_observed:
+                ws.write_string(
+                    row, 1, f"•  {scale.not_observed} (not scored: use it when you cannot judge)", self.formats["text"]
+                )
+                row += 1
+            row += 1
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_footer(self._footer())
+
+    def _footer(self) -> str:
+        return f"&L&8{self.template.id} v{self.template.version}&R&8Page &P of &N"
+
+    def _form_sheet(self, sl: SheetLayout) -> None:
+        ws = self.wb.add_worksheet(sl.sheet.name)
+        identity = self.who.as_dict()
+        for col, width in sl.widths.items():
+            ws.set_column(col, col, width)
+        for row, height in sl.heights.items():
+            ws.set_row(row, height)
+        for cell in sl.cells:
+            fmt = self.formats[cell.style]
+            if cell.last_row is not None or cell.last_col is not None:
+                ws.merge_range(cell.row, cell.col, cell.last_row or cell.row, cell.last_col or cell.col, cell.text, fmt)
+            elif cell.text:
+                ws.write_string(cell.row, cell.col, cell.text, fmt)
+            else:
+                ws.write_blank(cell.row, cell.col, None, fmt)
+        quoted = quote_sheetname(sl.sheet.name)
+        for inp in sl.inputs:
+            f = inp.field
+            preset = identity.get(f.identity, "") if f.identity else ""
+            fmt = self.input_format(f, bool(preset))
+            if preset:
+                ws.write_string(inp.row, inp.col, preset, fmt)
+            else:
+                ws.write_blank(inp.row, inp.col, None, fmt)
+                ws.data_validation(inp.row, inp.col, inp.row, inp.col, self._validation(f))
+            ref = xl_rowcol_to_cell(inp.row, inp.col, row_abs=True, col_abs=True)
+            self.wb.define_name(f.name, f"={quoted}!{ref}")
+        ws.hide_gridlines(2)
+        ws.protect("", {"format_rows": True, "format_columns": True})
+        ws.set_landscape()
+        ws.set_paper(1)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        if sl.header_rows:
+            ws.repeat_rows(*sl.header_rows)
+        ws.print_area(0, 0, sl.last_row, sl.last_col)
+        ws.set_footer(self._footer())
+        ws.set_header(f"&L&8{self.template.title}")
+
+    def _validation(self, f: Field) -> dict[str, Any]:
+        v: dict[str, Any] = {
+            "input_title": f.input_title,
+            "input_message": f.input_message,
+            "error_title": "Please check this answer",
+            "error_type": "stop",
+        }
+        if f.type in ("choice", "rating"):
+            v.update(
+                validate="list",
+                source=f"={list_name(f)}",
+                error_message="Please choose one of the options in the list.",
+            )
+        elif f.type in ("currency", "hours"):
+            v.update(
+                validate="decimal",
+                criteria="between",
+                minimum=f.min if f.min is not None else 0,
+                maximum=f.max if f.max is not None else 1e12,
+                error_message=f"Please type a number ({f.input_message})"[:255],
+            )
+        elif f.type == "integer":
+            v.update(
+                validate="integer",
+                criteria="between",
+                minimum=int(f.min or 0),
+                maximum=int(f.max if f.max is not None else 2**31 - 1),
+                error_message="Please type a whole number.",
+            )
+        elif f.type == "date":
+            v.update(
+                validate="date",
+                criteria="between",
+                minimum=datetime(1990, 1, 1),
+                maximum=datetime(2100, 12, 31),
+                error_message="Please type a date such as 2026-03-15.",
+            )
+        elif f.max_length:
+            v.update(
+                validate="length",
+                criteria="<=",
+                value=f.max_length,
+                error_type="warning",
+                error_message=f"Please keep this answer to {f.max_length} characters.",
+            )
+        else:
+            v.update(validate="any")
+        return v
+
+    def _lists(self) -> None:
+        ws = self.wb.add_worksheet(LISTS_SHEET)
+        quoted = quote_sheetname(LISTS_SHEET)
+        lists = [(f"list_{name}", values) for name, values in self.template.choices.items()]
+        lists += [(f"scale_{name}", scale.options) for name, scale in self.template.scales.items()]
+        for col, (name, values) in enumerate(lists):
+            ws.write_string(0, col, name)
+            for row, value in enumerate(values, start=1):
+                ws.write_string(row, col, value)
+            first = xl_rowcol_to_cell(1, col, row_abs=True, col_abs=True)
+            last = xl_rowcol_to_cell(len(values), col, row_abs=True, col_abs=True)
+            self.wb.define_name(name, f"={quoted}!{first}:{last}")
+        ws.protect()
+        ws.hide()
+
+    def _meta(self) -> None:
+        ws = self.wb.add_worksheet(META_SHEET)
+        ws.write_string(0, 0, "key")
+        ws.write_string(0, 1, "value")
+        for row, (key, value) in enumerate(meta_values(self.template, self.who, self.workbook_id).items(), 1):
+            ws.write_string(row, 0, key)
+            ws.write_string(row, 1, value)
+            self.wb.set_custom_property(PROPERTY_PREFIX + key, value or "-")
+        ws.protect()
+        ws.hide()
+
+
+def list_name(f: Field) -> str:
+    """The defined name of the hidden list a choice or rating field draws from."""
+    return f"scale_{f.scale}" if f.type == "rating" else f"list_{f.choices}"
+
+
+def generate_bytes(
+    template: Template,
+    who: Personalisation | None = None,
+    *,
+    workbook_id: str | None = None,
+    created: datetime | None = None,
+) -> bytes:
+    """Make one workbook in memory."""
+    who = who or Personalisation()
+    return _Writer(template, who, workbook_id or workbook_id_for(template, who), created or document_date()).build()
+
+
+def generate(
+    template: Template,
+    path: str | Path,
+    who: Personalisation | None = None,
+    *,
+    force: bool = False,
+    created: datetime | None = None,
+) -> Path:
+    """Make one workbook file, atomically; refuse to overwrite unless ``force``."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{path}: output must end in .xlsx", "e.g. -o worksheet.xlsx")
+    check_writable(path, force)
+    who = who or Personalisation()
+    data = generate_bytes(template, who, workbook_id=workbook_id_for(template, who, path.name), created=created)
+    return atomic_write(path, data, force)

@@ -1,0 +1,194 @@
+"""Where every label and answer cell of a template goes, computed once from the spec.
+
+Generation draws this layout; reading falls back to its positions when a returned workbook has
+lost its defined names. Keeping both on one computation means they can never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .spec import Field, Section, Sheet, Template
+
+TITLE_ROW = 0
+FIRST_SECTION_ROW = 3
+LINE_HEIGHT = 15.0  # points per line of 11pt text
+# Column widths (characters) for the two grids a form sheet can use.
+FORM_WIDTHS = {0: 2.0, 1: 30.0, 2: 64.0, 3: 26.0}
+BLOCK_WIDTHS = {0: 2.0, 1: 26.0, 2: 42.0, 3: 42.0, 4: 42.0}
+LONG_TEXT_LINES = 4
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A locked cell holding template text (a title, label or criterion)."""
+
+    row: int
+    col: int
+    text: str
+    style: str
+    last_row: int | None = None
+    last_col: int | None = None
+
+
+@dataclass(frozen=True)
+class InputCell:
+    row: int
+    col: int
+    field: Field
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    sheet: Sheet
+    widths: dict[int, float]
+    heights: dict[int, float]
+    cells: tuple[Cell, ...]
+    inputs: tuple[InputCell, ...]
+    header_rows: tuple[int, int] | None
+    last_row: int
+    last_col: int
+
+
+@dataclass(frozen=True)
+class TemplateLayout:
+    template: Template
+    sheets: tuple[SheetLayout, ...]
+
+    @property
+    def positions(self) -> dict[str, tuple[str, int, int]]:
+        """Field id -> (sheet name, zero-based row, zero-based column) as generated."""
+        return {i.field.id: (s.sheet.name, i.row, i.col) for s in self.sheets for i in s.inputs}
+
+
+def text_lines(text: str, width: float) -> int:
+    """Roughly how many wrapped lines a text needs in a column of this width."""
+    per_line = max(int(width * 1.1) - 2, 8)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+class _Builder:
+    def __init__(self, widths: dict[int, float]) -> None:
+        self.widths = widths
+        self.cells: list[Cell] = []
+        self.inputs: list[InputCell] = []
+        self.heights: dict[int, float] = {}
+        self.row = FIRST_SECTION_ROW
+        self.header_rows: tuple[int, int] | None = None
+
+    def width(self, col: int, last_col: int | None = None) -> float:
+        return sum(self.widths.get(c, 10.0) for c in range(col, (last_col or col) + 1))
+
+    def fit(self, row: int, lines: int) -> None:
+        self.heights[row] = max(self.heights.get(row, LINE_HEIGHT), lines * LINE_HEIGHT + 3)
+
+    def text(
+        self, row: int, col: int, text: str, style: str, last_row: int | None = None, last_col: int | None = None
+    ) -> None:
+        self.cells.append(Cell(row, col, text, style, last_row, last_col))
+        if last_row is None:
+            self.fit(row, text_lines(text, self.width(col, last_col)))
+
+    def answer(self, row: int, col: int, f: Field) -> None:
+        self.inputs.append(InputCell(row, col, f))
+        if f.type == "long_text":
+            self.fit(row, LONG_TEXT_LINES)
+        else:
+            self.fit(row, 1.3)
+
+    def section_title(self, title: str, last_col: int) -> None:
+        self.text(self.row, 1, title, "section", last_col=last_col)
+        self.row += 1
+
+
+def _form(b: _Builder, section: Section) -> None:
+    for f in section.fields:
+        b.text(b.row, 1, f.label, "label")
+        b.answer(b.row, 2, f)
+        b.row += 1
+    b.row += 1
+
+
+def _rubric(b: _Builder, section: Section) -> None:
+    header = b.row
+    for col, heading in enumerate(section.headings, start=1):
+        b.text(header, col, heading, "header")
+    b.header_rows = (header, header)
+    b.row += 1
+    for group in section.groups:
+        ratings = [f for f in group.fields if f.type == "rating"]
+        first = b.row
+        for f in ratings:
+            b.text(b.row, 2, f.label, "criterion")
+            b.answer(b.row, 3, f)
+            b.row += 1
+        b.text(first, 1, group.label, "group", last_row=b.row - 1 if len(ratings) > 1 else None)
+        for f in group.fields:
+            if f.type != "rating":
+                b.text(b.row, 1, f.label, "label_small")
+                b.answer(b.row, 2, f)
+                b.text(b.row, 3, "", "blank")
+                b.row += 1
+    b.row += 1
+
+
+def _blocks(b: _Builder, section: Section) -> None:
+    last_col = len(section.columns) + 1
+    header = b.row
+    b.text(header, 1, section.title, "header")
+    for i, column in enumerate(section.columns, start=2):
+        b.text(header, i, column.heading, "header")
+    b.header_rows = (header, header)
+    b.row += 1
+    for group in section.groups:
+        b.text(b.row, 1, group.label, "band", last_col=last_col)
+        b.row += 1
+        top = b.row
+        name = next(f for f in group.fields if f.column == "name")
+        b.text(top, 1, name.label, "label_small")
+        b.answer(top + 1, 1, name)
+        depth = 0
+        for i, column in enumerate(section.columns, start=2):
+            fields = [f for f in group.fields if f.column == column.id]
+            for k, f in enumerate(fields):
+                b.text(top + 2 * k, i, f.label, "label_small")
+                b.answer(top + 2 * k + 1, i, f)
+            depth = max(depth, 2 * len(fields))
+        for r in range(top + 2, top + depth):
+            b.text(r, 1, "", "blank")
+        for i, column in enumerate(section.columns, start=2):
+            used = 2 * sum(1 for f in group.fields if f.column == column.id)
+            for r in range(top + used, top + depth):
+                b.text(r, i, "", "blank")
+        b.row = top + depth
+    b.row += 1
+
+
+_DRAW = {"form": _form, "rubric": _rubric, "blocks": _blocks}
+
+
+def _sheet_layout(template: Template, sheet: Sheet) -> SheetLayout:
+    has_blocks = any(s.layout == "blocks" for s in sheet.sections)
+    widths = dict(BLOCK_WIDTHS if has_blocks else FORM_WIDTHS)
+    last_col = max(widths)
+    b = _Builder(widths)
+    b.text(TITLE_ROW, 1, sheet.title, "title", last_col=last_col)
+    b.heights[TITLE_ROW] = 30
+    b.text(TITLE_ROW + 1, 1, f"{template.description}  Type in the shaded cells.", "subtitle", last_col=last_col)
+    for section in sheet.sections:
+        if section.layout != "blocks":
+            b.section_title(section.title, last_col)
+        _DRAW[section.layout](b, section)
+    return SheetLayout(sheet, widths, b.heights, tuple(b.cells), tuple(b.inputs), b.header_rows, b.row, last_col)
+
+
+_LAYOUTS: dict[str, TemplateLayout] = {}
+
+
+def layout_for(template: Template) -> TemplateLayout:
+    """The layout of a template, computed once per spec content."""
+    key = template.spec_hash
+    if key not in _LAYOUTS:
+        _LAYOUTS[key] = TemplateLayout(template, tuple(_sheet_layout(template, s) for s in template.sheets))
+    return _LAYOUTS[key]

@@ -1,0 +1,578 @@
+"""Template specs: TOML files in ``workbook_templates/`` loaded into frozen dataclasses.
+
+A spec is the single source of truth for a workbook. Every step (generate, read, validate,
+compile) asks the spec what a field is; no field is described anywhere else in code.
+Loading checks the spec thoroughly so a mistake fails once, with the file and key named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import workbook_templates
+
+TEMPLATES_DIR = Path(workbook_templates.__file__).resolve().parent
+
+FIELD_TYPES = ("short_text", "long_text", "choice", "rating", "integer", "currency", "hours", "date")
+NUMERIC_TYPES = ("integer", "currency", "hours")
+TEXT_TYPES = ("short_text", "long_text")
+IDENTITY_KEYS = ("library", "partner", "rater", "side", "round")
+LAYOUTS = ("form", "rubric", "blocks")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Excel's limits for a data-validation input message.
+INPUT_TITLE_MAX = 32
+INPUT_MESSAGE_MAX = 255
+# What each type tells the person in its input message, after the field's own help text.
+TYPE_HINTS = {
+    "short_text": "",
+    "long_text": "",
+    "choice": "Choose from the list.",
+    "rating": "Choose a rating from the list.",
+    "integer": "Type a whole number.",
+    "currency": "Type dollars as a number, e.g. 1500.",
+    "hours": "Type hours per month as a number, e.g. 6.",
+    "date": "Type a date as YYYY-MM-DD.",
+}
+TYPE_TITLES = {
+    "short_text": "Your answer",
+    "long_text": "Your answer",
+    "choice": "Choose from the list",
+    "rating": "Choose a rating",
+    "integer": "Whole number",
+    "currency": "Amount in dollars",
+    "hours": "Staff hours per month",
+    "date": "Date",
+}
+
+
+class SpecError(ValueError):
+    """A template spec is broken; the message names the spec file and the key."""
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An ordered rating scale, best level first, with an optional unscored option."""
+
+    id: str
+    title: str
+    levels: tuple[Level, ...]
+    not_observed: str | None
+    bands: tuple[Band, ...]
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        extra = (self.not_observed,) if self.not_observed else ()
+        return tuple(level.label for level in self.levels) + extra
+
+    def score_of(self, label: str) -> float | None:
+        for level in self.levels:
+            if level.label == label:
+                return level.score
+        return None
+
+    def band_for(self, score: float) -> str:
+        for band in self.bands:
+            if score >= band.min:
+                return band.label
+        return self.bands[-1].label
+
+
+@dataclass(frozen=True)
+class Field:
+    """One answer cell. ``context`` says where it sits in words (indicator, organization, column)."""
+
+    id: str
+    label: str
+    type: str
+    help: str
+    required: bool = False
+    choices: str | None = None
+    scale: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_length: int | None = None
+    identity: str | None = None
+    group: str | None = None
+    column: str | None = None
+    context: str = ""
+    sheet: str = ""
+
+    @property
+    def full_label(self) -> str:
+        return f"{self.context}: {self.label}" if self.context else self.label
+
+    @property
+    def name(self) -> str:
+        """The workbook-level defined name of this field's cell."""
+        return f"ps_{self.id}"
+
+    @property
+    def input_title(self) -> str:
+        return TYPE_TITLES[self.type]
+
+    @property
+    def input_message(self) -> str:
+        hint = TYPE_HINTS[self.type]
+        return f"{self.help} {hint}".strip()
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in NUMERIC_TYPES
+
+
+@dataclass(frozen=True)
+class Group:
+    """A set of fields shown together: an indicator of a rubric, or one organization block."""
+
+    id: str
+    label: str
+    fields: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    short: str
+    heading: str
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    layout: str
+    fields: tuple[Field, ...]
+    groups: tuple[Group, ...] = ()
+    columns: tuple[Column, ...] = ()
+    scale: str | None = None
+    headings: tuple[str, ...] = ()
+    required_blocks: int = 0
+
+
+@dataclass(frozen=True)
+class Sheet:
+    id: str
+    name: str
+    title: str
+    sections: tuple[Section, ...]
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(f for section in self.sections for f in section.fields)
+
+
+@dataclass(frozen=True)
+class InstructionSection:
+    heading: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    title: str
+    version: str
+    description: str
+    return_to: str
+    intro: str
+    instructions: tuple[InstructionSection, ...]
+    choices: dict[str, tuple[str, ...]]
+    scales: dict[str, Scale]
+    sheets: tuple[Sheet, ...]
+    spec_hash: str
+    source: str
+    fields_by_id: dict[str, Field] = field(repr=False, compare=False)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(self.fields_by_id.values())
+
+    def field(self, field_id: str) -> Field:
+        return self.fields_by_id[field_id]
+
+    def options(self, f: Field) -> tuple[str, ...]:
+        """The labels a choice or rating field accepts, in display order."""
+        if f.type == "rating" and f.scale:
+            return self.scales[f.scale].options
+        if f.type == "choice" and f.choices:
+            return self.choices[f.choices]
+        return ()
+
+    def identity_field(self, key: str) -> Field | None:
+        return next((f for f in self.fields if f.identity == key), None)
+
+    def sections(self) -> Iterator[tuple[Sheet, Section]]:
+        for sheet in self.sheets:
+            for section in sheet.sections:
+                yield sheet, section
+
+
+class _Reader:
+    """Walks raw TOML data, remembering the key path so errors name it."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, what: str) -> SpecError:
+        return SpecError(f"{self.source}: {key}: {what}")
+
+    def get(
+        self,
+        data: dict[str, Any],
+        key: str,
+        path: str,
+        kind: type | tuple[type, ...],
+        default: Any = ...,
+    ) -> Any:
+        where = f"{path}.{key}" if path else key
+        if key not in data:
+            if default is ...:
+                raise self.fail(where, "missing")
+            return default
+        value = data[key]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            raise self.fail(where, f"expected a number, got {value!r}")
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(where, f"expected {names}, got {type(value).__name__}")
+        return value
+
+    def ident(self, data: dict[str, Any], key: str, path: str) -> str:
+        value = self.get(data, key, path, str)
+        if not ID_PATTERN.match(value):
+            raise self.fail(f"{path}.{key}", f"{value!r} is not a valid id (lower case, digits, _)")
+        return value
+
+
+def spec_hash_of(raw: dict[str, Any]) -> str:
+    """Hash the parsed content, so comments, spacing and key order don't change it."""
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _parse_field(
+    r: _Reader,
+    raw: dict[str, Any],
+    path: str,
+    *,
+    id_prefix: str = "",
+    context: str = "",
+    group: str | None = None,
+    column: str | None = None,
+    sheet: str,
+    n: int | None = None,
+    required: bool | None = None,
+) -> Field:
+    fmt = (lambda s: s.replace("{n}", str(n))) if n is not None else (lambda s: s)
+    known = {"id", "label", "type", "help", "required", "choices", "scale", "min", "max", "max_length", "identity"}
+    for key in raw:
+        if key not in known:
+            raise r.fail(f"{path}.{key}", "unknown key")
+    ftype = r.get(raw, "type", path, str)
+    if ftype not in FIELD_TYPES:
+        raise r.fail(f"{path}.type", f"unknown type {ftype!r}; use one of {', '.join(FIELD_TYPES)}")
+    identity = r.get(raw, "identity", path, str, None)
+    if identity is not None and identity not in IDENTITY_KEYS:
+        raise r.fail(f"{path}.identity", f"unknown identity {identity!r}; use one of {', '.join(IDENTITY_KEYS)}")
+    f = Field(
+        id=id_prefix + r.ident(raw, "id", path),
+        label=fmt(r.get(raw, "label", path, str)),
+        type=ftype,
+        help=fmt(r.get(raw, "help", path, str)),
+        required=r.get(raw, "required", path, bool, False) if required is None else required,
+        choices=r.get(raw, "choices", path, str, None),
+        scale=r.get(raw, "scale", path, str, None),
+        min=r.get(raw, "min", path, (int, float), None),
+        max=r.get(raw, "max", path, (int, float), None),
+        max_length=r.get(raw, "max_length", path, int, None),
+        identity=identity,
+        group=group,
+        column=column,
+        context=context,
+        sheet=sheet,
+    )
+    if ftype == "choice" and not f.choices:
+        raise r.fail(f"{path}.choices", "a choice field needs a choice list")
+    if len(f.input_message) > INPUT_MESSAGE_MAX:
+        raise r.fail(
+            f"{path}.help",
+            f"help text makes an input message of {len(f.input_message)} characters; Excel allows {INPUT_MESSAGE_MAX}",
+        )
+    if len(f.input_title) > INPUT_TITLE_MAX:  # pragma: no cover - titles are fixed per type
+        raise r.fail(f"{path}.type", "input title too long")
+    if f.min is not None and f.max is not None and f.min > f.max:
+        raise r.fail(f"{path}.min", "min is greater than max")
+    return f
+
+
+def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) -> Section:
+    sid = r.ident(raw, "id", path)
+    title = r.get(raw, "title", path, str)
+    layout = r.get(raw, "layout", path, str)
+    if layout not in LAYOUTS:
+        raise r.fail(f"{path}.layout", f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
+    if layout == "form":
+        fields = tuple(
+            _parse_field(r, f, f"{path}.fields[{i}]", sheet=sheet_id)
+            for i, f in enumerate(r.get(raw, "fields", path, list))
+        )
+        return Section(sid, title, layout, fields)
+    if layout == "rubric":
+        scale = r.get(raw, "scale", path, str)
+        evidence_label = r.get(raw, "evidence_label", path, str)
+        evidence_help = r.get(raw, "evidence_help", path, str)
+        evidence_max = r.get(raw, "evidence_max_length", path, int, None)
+        headings = tuple(r.get(raw, k, path, str) for k in ("group_heading", "item_heading", "value_heading"))
+        groups = []
+        for gi, graw in enumerate(r.get(raw, "groups", path, list)):
+            gpath = f"{path}.groups[{gi}]"
+            gid = r.ident(graw, "id", gpath)
+            glabel = r.get(graw, "label", gpath, str)
+            gfields = []
+            for ci, craw in enumerate(r.get(graw, "criteria", gpath, list)):
+                cpath = f"{gpath}.criteria[{ci}]"
+                field_raw = {
+                    "id": r.ident(craw, "id", cpath),
+                    "label": r.get(craw, "text", cpath, str),
+                    "type": "rating",
+                    "scale": scale,
+                    "help": craw.get("help", f"How effective is the partnership here? ({glabel})"),
+                }
+                gfields.append(
+                    _parse_field(r, field_raw, cpath, id_prefix=f"{gid}__", context=glabel, group=gid, sheet=sheet_id)
+                )
+            evidence_raw = {
+                "id": "evidence",
+                "label": evidence_label,
+                "type": "long_text",
+                "help": evidence_help,
+                "max_length": evidence_max,
+            }
+            if evidence_max is None:
+                del evidence_raw["max_length"]
+            gfields.append(
+                _parse_field(
+                    r,
+                    evidence_raw,
+                    f"{gpath}.evidence",
+                    id_prefix=f"{gid}__",
+                    context=glabel,
+                    group=gid,
+                    column="evidence",
+                    sheet=sheet_id,
+                )
+            )
+            groups.append(Group(gid, glabel, tuple(gfields)))
+        fields = tuple(f for g in groups for f in g.fields)
+        return Section(sid, title, layout, fields, groups=tuple(groups), scale=scale, headings=headings)
+    # blocks: one block of fields repeated N times (the three candidate organizations)
+    repeat = r.get(raw, "repeat", path, int)
+    block_id = r.get(raw, "block_id", path, str)
+    block_label = r.get(raw, "block_label", path, str)
+    required_blocks = r.get(raw, "required_blocks", path, int, 0)
+    name_raw = r.get(raw, "name_field", path, dict)
+    columns_raw = r.get(raw, "columns", path, list)
+    columns = tuple(
+        Column(
+            r.ident(c, "id", f"{path}.columns[{i}]"),
+            r.get(c, "short", f"{path}.columns[{i}]", str),
+            r.get(c, "heading", f"{path}.columns[{i}]", str),
+        )
+        for i, c in enumerate(columns_raw)
+    )
+    groups = []
+    for n in range(1, repeat + 1):
+        gid = block_id.replace("{n}", str(n))
+        glabel = block_label.replace("{n}", str(n))
+        gfields = [
+            _parse_field(
+                r,
+                name_raw,
+                f"{path}.name_field",
+                id_prefix=f"{gid}_",
+                context=glabel,
+                group=gid,
+                column="name",
+                sheet=sheet_id,
+                n=n,
+                required=n <= required_blocks,
+            )
+        ]
+        for column, craw in zip(columns, columns_raw, strict=True):
+            for fi, fraw in enumerate(r.get(craw, "fields", f"{path}.columns", list)):
+                gfields.append(
+                    _parse_field(
+                        r,
+                        fraw,
+                        f"{path}.columns.{column.id}.fields[{fi}]",
+                        id_prefix=f"{gid}_{column.id}_",
+                        context=f"{glabel}, {column.short}",
+                        group=gid,
+                        column=column.id,
+                        sheet=sheet_id,
+                        n=n,
+                    )
+                )
+        groups.append(Group(gid, glabel, tuple(gfields)))
+    fields = tuple(f for g in groups for f in g.fields)
+    return Section(sid, title, layout, fields, groups=tuple(groups), columns=columns, required_blocks=required_blocks)
+
+
+def parse_template(raw: dict[str, Any], source: str) -> Template:
+    """Turn parsed TOML into a checked Template, or raise SpecError naming file and key."""
+    r = _Reader(source)
+    tid = r.get(raw, "id", "", str)
+    if not re.match(r"^[a-z][a-z0-9-]*$", tid):
+        raise r.fail("id", f"{tid!r} is not a valid template id")
+    choices_raw = r.get(raw, "choices", "", dict, {})
+    choices: dict[str, tuple[str, ...]] = {}
+    for name, values in choices_raw.items():
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+            raise r.fail(f"choices.{name}", "a choice list must be a non-empty list of text")
+        if len({v.casefold() for v in values}) != len(values):
+            raise r.fail(f"choices.{name}", "a choice list has the same choice twice")
+        choices[name] = tuple(values)
+    scales: dict[str, Scale] = {}
+    for name, sraw in r.get(raw, "scales", "", dict, {}).items():
+        spath = f"scales.{name}"
+        levels = tuple(
+            Level(
+                r.get(lv, "label", f"{spath}.levels[{i}]", str),
+                float(r.get(lv, "score", f"{spath}.levels[{i}]", (int, float))),
+            )
+            for i, lv in enumerate(r.get(sraw, "levels", spath, list))
+        )
+        if not levels:
+            raise r.fail(f"{spath}.levels", "a scale needs levels")
+        bands = tuple(
+            Band(
+                r.get(b, "label", f"{spath}.bands[{i}]", str),
+                float(r.get(b, "min", f"{spath}.bands[{i}]", (int, float))),
+            )
+            for i, b in enumerate(r.get(sraw, "bands", spath, list, []))
+        )
+        if [b.min for b in bands] != sorted((b.min for b in bands), reverse=True):
+            raise r.fail(f"{spath}.bands", "bands must be listed from the highest minimum down")
+        scales[name] = Scale(
+            name, r.get(sraw, "title", spath, str, name), levels, r.get(sraw, "not_observed", spath, str, None), bands
+        )
+    instr_raw = r.get(raw, "instructions", "", dict)
+    return_to = r.get(raw, "return_to", "", str)
+    instructions = tuple(
+        InstructionSection(
+            r.get(s, "heading", f"instructions.sections[{i}]", str),
+            tuple(
+                item.replace("{return_to}", return_to)
+                for item in r.get(s, "items", f"instructions.sections[{i}]", list)
+            ),
+        )
+        for i, s in enumerate(r.get(instr_raw, "sections", "instructions", list))
+    )
+    sheets = []
+    sheet_names: set[str] = set()
+    for si, shraw in enumerate(r.get(raw, "sheets", "", list)):
+        spath = f"sheets[{si}]"
+        sheet_id = r.ident(shraw, "id", spath)
+        name = r.get(shraw, "name", spath, str)
+        if len(name) > 31 or any(c in name for c in "[]:*?/\\") or name.startswith("_"):
+            raise r.fail(f"{spath}.name", f"{name!r} is not a usable Excel sheet name")
+        if name.casefold() in sheet_names:
+            raise r.fail(f"{spath}.name", f"duplicate sheet name {name!r}")
+        sheet_names.add(name.casefold())
+        sections = tuple(
+            _parse_section(r, sec, f"{spath}.sections[{i}]", sheet_id)
+            for i, sec in enumerate(r.get(shraw, "sections", spath, list))
+        )
+        sheets.append(Sheet(sheet_id, name, r.get(shraw, "title", spath, str), sections))
+    fields_by_id: dict[str, Field] = {}
+    seen_identity: set[str] = set()
+    for sheet in sheets:
+        for section in sheet.sections:
+            for f in section.fields:
+                where = f"sheets.{sheet.id}.{section.id}.{f.id}"
+                if f.id in fields_by_id:
+                    raise r.fail(where, f"duplicate field id {f.id!r}")
+                if len(f.name) > 255:  # pragma: no cover - Excel's defined-name limit
+                    raise r.fail(where, "field id too long for an Excel name")
+                if f.choices is not None and f.choices not in choices:
+                    raise r.fail(f"{where}.choices", f"no choice list named {f.choices!r}")
+                if f.type == "rating" and (f.scale is None or f.scale not in scales):
+                    raise r.fail(f"{where}.scale", f"no rating scale named {f.scale!r}")
+                if f.identity:
+                    if f.identity in seen_identity:
+                        raise r.fail(f"{where}.identity", f"identity {f.identity!r} used twice")
+                    seen_identity.add(f.identity)
+                fields_by_id[f.id] = f
+    if not fields_by_id:
+        raise r.fail("sheets", "a template needs at least one field")
+    return Template(
+        id=tid,
+        title=r.get(raw, "title", "", str),
+        version=r.get(raw, "version", "", str),
+        description=r.get(raw, "description", "", str),
+        return_to=return_to,
+        intro=r.get(instr_raw, "intro", "instructions", str, ""),
+        instructions=instructions,
+        choices=choices,
+        scales=scales,
+        sheets=tuple(sheets),
+        spec_hash=spec_hash_of(raw),
+        source=source,
+        fields_by_id=fields_by_id,
+    )
+
+
+def load_template_file(path: str | Path) -> Template:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path.name}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_template(raw, path.name)
+
+
+@cache
+def builtin_templates() -> dict[str, Template]:
+    found: dict[str, Template] = {}
+    for path in sorted(TEMPLATES_DIR.glob("*.toml")):
+        template = load_template_file(path)
+        if template.id in found:
+            raise SpecError(f"{path.name}: id: template id {template.id!r} also used by {found[template.id].source}")
+        found[template.id] = template
+    return found
+
+
+class UnknownTemplate(LookupError):
+    """No built-in template has that id."""
+
+
+def load_template(template_id: str) -> Template:
+    templates = builtin_templates()
+    try:
+        return templates[template_id]
+    except KeyError:
+        raise UnknownTemplate(
+            f"unknown template {template_id!r}; choose one of: {', '.join(sorted(templates))}"
+        ) from None

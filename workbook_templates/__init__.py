@@ -1,0 +1,1 @@
+"""The built-in template specs (TOML), shipped as package data so an installed tool finds them."""
