@@ -161,5 +161,61 @@ def new(
         click.echo(f"Wrote {path}")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (exactly the library's report).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the problems to this workbook (.xlsx), to send back to respondents.",
+)
+@click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
+@force_option
+@quiet_option
+def validate(
+    paths: tuple[Path, ...], as_json: bool, report_path: Path | None, workers: int | None, force: bool, quiet: bool
+) -> None:
+    """Check returned workbooks: every problem with its file, sheet, cell and a fix.
+
+    PATHS are workbooks (.xlsx, .xlsm, .ods) or folders to search.
+    Exit code: 0 all valid (warnings allowed), 1 problems found, 2 unusable file or usage error.
+
+    \b
+    Examples:
+      partnersheet validate returned/
+      partnersheet validate returned/ --report problems.xlsx
+      partnersheet validate rivera.xlsx --json
+    """
+    import json
+
+    from .files import check_writable
+    from .report import text_report, write_problem_workbook
+    from .validate import validate_paths
+
+    if report_path is not None:
+        if report_path.suffix.lower() != ".xlsx":
+            raise UsageError(f"{report_path}: the report must be an .xlsx file", "e.g. --report problems.xlsx")
+        check_writable(report_path, force)
+    batch = validate_paths(paths, workers)
+    if not batch.files:
+        raise UsageError(
+            "no workbooks found in " + ", ".join(map(str, paths)),
+            "give .xlsx, .xlsm or .ods files, or folders holding them",
+        )
+    if as_json:
+        click.echo(json.dumps(batch.to_dict(), indent=2, ensure_ascii=False))
+    elif not quiet:
+        for line in text_report(batch):
+            click.echo(line)
+    if report_path is not None:
+        write_problem_workbook(batch, report_path, force)
+        if not as_json and not quiet:
+            click.echo(f"Wrote {report_path}")
+    if batch.unreadable:
+        sys.exit(2)
+    sys.exit(0 if batch.valid else 1)
+
+
 def main() -> None:
     cli(prog_name="partnersheet")

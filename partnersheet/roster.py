@@ -33,6 +33,15 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:MAX_SLUG].strip("-")
 
 
+def _cell_text(value: object) -> str:
+    """A roster cell as text; Excel stores every number as a float, so 2026 must not become "2026.0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _read_rows(path: Path) -> list[list[str]]:
     suffix = path.suffix.lower()
     try:
@@ -44,7 +53,7 @@ def _read_rows(path: Path) -> list[list[str]]:
 
             wb = CalamineWorkbook.from_path(str(path))
             rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
-            return [["" if v is None else str(v) for v in row] for row in rows]
+            return [[_cell_text(v) for v in row] for row in rows]
     except FileNotFoundError:
         raise RosterError(f"{path}: roster not found") from None
     except UnicodeDecodeError:

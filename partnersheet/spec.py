@@ -27,6 +27,8 @@ TEXT_TYPES = ("short_text", "long_text")
 IDENTITY_KEYS = ("library", "partner", "rater", "side", "round")
 LAYOUTS = ("form", "rubric", "blocks")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Sheet names the generator adds itself, or that Excel reserves; a form sheet may not take them.
+RESERVED_SHEET_NAMES = ("instructions", "history")
 # Excel's limits for a data-validation input message.
 INPUT_TITLE_MAX = 32
 INPUT_MESSAGE_MAX = 255
@@ -342,6 +344,7 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
         evidence_label = r.get(raw, "evidence_label", path, str)
         evidence_help = r.get(raw, "evidence_help", path, str)
         evidence_max = r.get(raw, "evidence_max_length", path, int, None)
+        ratings_required = r.get(raw, "ratings_required", path, bool, False)
         headings = tuple(r.get(raw, k, path, str) for k in ("group_heading", "item_heading", "value_heading"))
         groups = []
         for gi, graw in enumerate(r.get(raw, "groups", path, list)):
@@ -356,6 +359,7 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
                     "label": r.get(craw, "text", cpath, str),
                     "type": "rating",
                     "scale": scale,
+                    "required": ratings_required,
                     "help": craw.get("help", f"How effective is the partnership here? ({glabel})"),
                 }
                 gfields.append(
@@ -447,6 +451,8 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
     choices_raw = r.get(raw, "choices", "", dict, {})
     choices: dict[str, tuple[str, ...]] = {}
     for name, values in choices_raw.items():
+        if not ID_PATTERN.match(name):
+            raise r.fail(f"choices.{name}", f"{name!r} is not a valid list name (lower case, digits, _)")
         if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
             raise r.fail(f"choices.{name}", "a choice list must be a non-empty list of text")
         if len({v.casefold() for v in values}) != len(values):
@@ -455,6 +461,8 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
     scales: dict[str, Scale] = {}
     for name, sraw in r.get(raw, "scales", "", dict, {}).items():
         spath = f"scales.{name}"
+        if not ID_PATTERN.match(name):
+            raise r.fail(spath, f"{name!r} is not a valid scale name (lower case, digits, _)")
         levels = tuple(
             Level(
                 r.get(lv, "label", f"{spath}.levels[{i}]", str),
@@ -494,7 +502,14 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
         spath = f"sheets[{si}]"
         sheet_id = r.ident(shraw, "id", spath)
         name = r.get(shraw, "name", spath, str)
-        if len(name) > 31 or any(c in name for c in "[]:*?/\\") or name.startswith("_"):
+        if (
+            not name.strip()
+            or len(name) > 31
+            or any(c in name for c in "[]:*?/\\")
+            or name.startswith(("_", "'"))
+            or name.endswith("'")
+            or name.casefold() in RESERVED_SHEET_NAMES
+        ):
             raise r.fail(f"{spath}.name", f"{name!r} is not a usable Excel sheet name")
         if name.casefold() in sheet_names:
             raise r.fail(f"{spath}.name", f"duplicate sheet name {name!r}")

@@ -1,0 +1,61 @@
+"""Validation reports for people: a text summary for the terminal and a workbook to send back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .files import atomic_write
+from .validate import Batch
+from .xlsx_out import OutputBook
+
+PROBLEM_HEADERS = ("File", "Sheet", "Cell", "Field", "Severity", "Code", "What is wrong", "How to fix it", "Value seen")
+
+
+def text_report(batch: Batch, verbose_valid: bool = True) -> list[str]:
+    """Problems grouped by file, each with where, what and how to fix; a closing count line."""
+    lines: list[str] = []
+    for report in batch.files:
+        if not report.problems:
+            if verbose_valid:
+                lines.append(f"{report.file}: valid")
+            continue
+        counts = []
+        if report.errors:
+            counts.append(f"{report.errors} error{'s' * (report.errors != 1)}")
+        if report.warnings:
+            counts.append(f"{report.warnings} warning{'s' * (report.warnings != 1)}")
+        label = "unreadable" if report.status == "unreadable" else ", ".join(counts)
+        lines.append(f"{report.file}: {label}")
+        for p in report.problems:
+            where = f"{p.sheet}!{p.cell}" if p.sheet and p.cell else (p.sheet or "-")
+            lines.append(f"  {p.severity:<7} {where:<22} [{p.code}] {p.message}")
+            lines.append(f"  {'':<7} {'':<22} fix: {p.hint}")
+    s = batch.stats()
+    lines.append(
+        f"Checked {s['files']} file{'s' * (s['files'] != 1)}: {s['valid']} valid, "
+        f"{s['invalid']} with errors, {s['unreadable']} unreadable "
+        f"({s['errors']} errors, {s['warnings']} warnings)"
+    )
+    return lines
+
+
+def problem_rows(batch: Batch) -> list[tuple[str, ...]]:
+    return [
+        (Path(p.file).name, p.sheet, p.cell, p.field_label, p.severity, p.code, p.message, p.hint, p.value)
+        for p in batch.problems
+    ]
+
+
+def write_problem_workbook(batch: Batch, path: Path, force: bool = False) -> Path:
+    """A workbook a coordinator can filter by file and send back: one row per problem."""
+    book = OutputBook()
+    summary_rows = [(Path(f.file).name, f.status, f.errors, f.warnings, f.file) for f in batch.files]
+    book.table("Files", ("File", "Status", "Errors", "Warnings", "Full path"), summary_rows, widths=(34, 12, 9, 10, 60))
+    book.table(
+        "Problems",
+        PROBLEM_HEADERS,
+        problem_rows(batch),
+        widths=(30, 18, 7, 40, 9, 20, 50, 50, 24),
+        wrap_cols=(3, 6, 7, 8),
+    )
+    return atomic_write(path, book.close(), force)

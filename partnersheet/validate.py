@@ -1,0 +1,245 @@
+"""Submission + spec -> Problems, for one workbook and across a batch.
+
+``validate_paths`` is the library entry point: it finds the files, reads them (in two processes
+when the batch is large enough to pay for it), checks each, then checks the batch as a whole.
+It returns a report; it never prints and never decides an exit code.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .problems import ERROR, WARNING, Problem, make_problem
+from .read import Submission, Unreadable, read_submission
+from .spec import IDENTITY_KEYS
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+PARALLEL_FROM = 150  # below this, starting worker processes costs more than it saves
+CHUNK = 16
+
+
+def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into the workbooks inside them; skip Office lock files and hidden files.
+
+    Files named directly are kept whatever their name, so a wrong file gets a clear problem.
+    """
+    found: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path).parts
+                if any(part.startswith((".", "~$")) for part in rel):
+                    continue
+                if child.is_file() and child.suffix.lower() in WORKBOOK_SUFFIXES:
+                    found.append(child)
+        else:
+            found.append(path)
+    unique: dict[str, Path] = {}
+    for p in found:
+        unique.setdefault(str(p.resolve()) if p.exists() else str(p), p)
+    return list(unique.values())
+
+
+def check_submission(sub: Submission) -> list[Problem]:
+    """Every problem in one submission: what reading noticed, then each answer against the spec."""
+    problems = list(sub.problems)
+    template = sub.template
+    for f in template.fields:
+        v = sub.values.get(f.id)
+        if v is None:
+            continue  # already reported as field-not-found
+        where: dict[str, Any] = {"sheet": v.sheet, "cell": v.cell, "field_id": f.id, "label": f.full_label}
+        if v.error:
+            problems.append(make_problem(v.error, sub.file, value=v.formula or v.text, detail=v.detail, **where))
+        elif f.required and v.empty:
+            problems.append(make_problem("required-missing", sub.file, **where))
+    for key in IDENTITY_KEYS:
+        expected = sub.identity.get(key, "")
+        f = template.identity_field(key)
+        if not expected or f is None or f.id not in sub.values:
+            continue
+        v = sub.values[f.id]
+        if _same(v.text, expected):
+            continue
+        problems.append(
+            make_problem(
+                "identity-changed",
+                sub.file,
+                sheet=v.sheet,
+                cell=v.cell,
+                field_id=f.id,
+                label=f.label,
+                value=v.text,
+                other=expected,
+            )
+        )
+    return problems
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _who(sub: Submission) -> tuple[str, ...] | None:
+    """The person-and-partnership key of a submission, when it has one."""
+    parts = []
+    for key in ("partner", "rater", "round"):
+        f = sub.template.identity_field(key)
+        text = sub.values[f.id].text if f is not None and f.id in sub.values else ""
+        parts.append(" ".join(text.split()).casefold())
+    if not parts[0] or not parts[1]:
+        return None
+    return (sub.template.id, *parts)
+
+
+def _content(sub: Submission) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v.text) for k, v in sub.values.items()))
+
+
+def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
+    """Problems that only show across files: the same workbook twice, two answers from one rater."""
+    found: dict[str, list[Problem]] = {}
+    by_id: dict[str, Submission] = {}
+    by_who: dict[tuple[str, ...], Submission] = {}
+    for sub in sorted(subs, key=lambda s: s.file):
+        first = by_id.get(sub.workbook_id) if sub.workbook_id else None
+        personalised = any(sub.identity.get(k) for k in ("partner", "rater"))
+        if first is not None and (personalised or _content(first) == _content(sub)):
+            found.setdefault(sub.file, []).append(
+                make_problem("duplicate-workbook", sub.file, value=sub.workbook_id, other=first.file)
+            )
+            continue
+        by_id.setdefault(sub.workbook_id, sub)
+        who = _who(sub)
+        if who is None:
+            continue
+        earlier = by_who.get(who)
+        if earlier is not None:
+            detail = " / ".join(p for p in who[1:] if p)
+            found.setdefault(sub.file, []).append(
+                make_problem("duplicate-submission", sub.file, detail=detail, other=earlier.file)
+            )
+        else:
+            by_who[who] = sub
+    return found
+
+
+def read_many(paths: list[Path], workers: int | None = None) -> Iterator[Submission | Unreadable]:
+    """Read files in order, in two processes for big batches; results stream back as they finish."""
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(paths) >= PARALLEL_FROM else 1
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # reading makes many small objects that all stay alive; collection is wasted work
+    try:
+        if workers <= 1:
+            for path in paths:
+                yield read_submission(path)
+        else:
+            with ProcessPoolExecutor(workers) as pool:
+                yield from pool.map(read_submission, paths, chunksize=CHUNK)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+@dataclass
+class FileReport:
+    file: str
+    status: str
+    problems: list[Problem]
+    template_id: str = ""
+    template_version: str = ""
+    workbook_id: str = ""
+    identity: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == ERROR for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.severity == WARNING for p in self.problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "template_id": self.template_id,
+            "template_version": self.template_version,
+            "workbook_id": self.workbook_id,
+            "identity": self.identity,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class Batch:
+    """Everything one run read: usable submissions, unreadable files, and the per-file report."""
+
+    submissions: list[Submission]
+    unreadable: list[Unreadable]
+    files: list[FileReport]
+
+    @property
+    def valid(self) -> bool:
+        return all(f.errors == 0 for f in self.files)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+    def problems_for(self, file: str) -> list[Problem]:
+        return next((f.problems for f in self.files if f.file == file), [])
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "valid": sum(f.status == "valid" for f in self.files),
+            "invalid": sum(f.status == "invalid" for f in self.files),
+            "unreadable": sum(f.status == "unreadable" for f in self.files),
+            "errors": sum(f.errors for f in self.files),
+            "warnings": sum(f.warnings for f in self.files),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "stats": self.stats(), "files": [f.to_dict() for f in self.files]}
+
+
+def validate_paths(paths: Iterable[str | Path], workers: int | None = None) -> Batch:
+    """Read and check every workbook under ``paths``."""
+    files = collect_paths(paths)
+    subs: list[Submission] = []
+    unreadable: list[Unreadable] = []
+    per_file: dict[str, list[Problem]] = {}
+    for result in read_many(files, workers):
+        if isinstance(result, Unreadable):
+            unreadable.append(result)
+            per_file[result.file] = [result.problem]
+        else:
+            subs.append(result)
+            per_file[result.file] = check_submission(result)
+    for file, problems in check_batch(subs).items():
+        per_file[file].extend(problems)
+    reports = []
+    by_file = {s.file: s for s in subs}
+    for path in files:
+        name = str(path)
+        problems = per_file.get(name, [])
+        sub = by_file.get(name)
+        if sub is None:
+            reports.append(FileReport(name, "unreadable", problems))
+            continue
+        status = "invalid" if any(p.severity == ERROR for p in problems) else "valid"
+        reports.append(
+            FileReport(name, status, problems, sub.template_id, sub.template_version, sub.workbook_id, sub.identity)
+        )
+    return Batch(subs, unreadable, reports)

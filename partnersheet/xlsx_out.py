@@ -1,0 +1,95 @@
+"""Writing output workbooks (problem reports, comparisons) safely.
+
+Respondents' text is always written as text: XlsxWriter's guessing (``=`` becomes a formula, a
+URL becomes a link) is switched off, and every cell goes through ``write_cell`` which chooses the
+writer by the Python type, never by the content of a string.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import xlsxwriter
+
+from .generate import WORKBOOK_OPTIONS
+
+HEADER = {
+    "bold": True,
+    "font_color": "#FFFFFF",
+    "bg_color": "#1F3864",
+    "text_wrap": True,
+    "valign": "top",
+    "border": 1,
+    "border_color": "#FFFFFF",
+}
+CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class OutputBook:
+    """An in-memory XlsxWriter workbook with the formats every output table needs."""
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
+        self.header = self.wb.add_format(HEADER)
+        self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        self.plain = self.wb.add_format({"valign": "top"})
+        self.number = self.wb.add_format({"valign": "top", "num_format": "0.00"})
+        self.date = self.wb.add_format({"valign": "top", "num_format": "yyyy-mm-dd"})
+        self.title = self.wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F3864"})
+        self.bold = self.wb.add_format({"bold": True})
+
+    def write_cell(self, ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        if value is None or value == "":
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, fmt)
+        elif isinstance(value, int | float):
+            ws.write_number(row, col, value, fmt or self.number)
+        elif isinstance(value, datetime | date):
+            ws.write_datetime(row, col, value, fmt or self.date)
+        else:
+            ws.write_string(row, col, str(value), fmt)
+
+    def table(
+        self,
+        name: str,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        widths: Sequence[float] | None = None,
+        wrap_cols: Sequence[int] = (),
+        first_row: int = 0,
+        landscape: bool = True,
+    ) -> Any:
+        """A sheet holding one table: header row frozen and filterable, long text wrapped."""
+        ws = self.wb.add_worksheet(name)
+        for col, header in enumerate(headers):
+            ws.write_string(first_row, col, header, self.header)
+        for r, values in enumerate(rows, start=first_row + 1):
+            for col, value in enumerate(values):
+                self.write_cell(ws, r, col, value, self.wrap if col in wrap_cols else None)
+        for col, width in enumerate(widths or [18] * len(headers)):
+            ws.set_column(col, col, width)
+        ws.freeze_panes(first_row + 1, 0)
+        if headers:
+            ws.autofilter(first_row, 0, first_row + max(len(rows), 1), len(headers) - 1)
+        ws.repeat_rows(first_row)
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_footer("&L&8partnersheet&R&8Page &P of &N")
+        return ws
+
+    def close(self) -> bytes:
+        self.wb.close()
+        return self.buffer.getvalue()
+
+
+def csv_safe(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula when it opens a CSV."""
+    if isinstance(value, str) and value.startswith(CSV_DANGEROUS):
+        return "'" + value
+    return value
