@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -152,9 +152,17 @@ def meta_values(template: Template, who: Personalisation, workbook_id: str) -> d
 class _Writer:
     """Draws one workbook from a template layout."""
 
-    def __init__(self, template: Template, who: Personalisation, workbook_id: str, created: datetime) -> None:
+    def __init__(
+        self,
+        template: Template,
+        who: Personalisation,
+        workbook_id: str,
+        created: datetime,
+        answers: Mapping[str, Any] | None = None,
+    ) -> None:
         self.template = template
         self.who = who
+        self.answers = answers or {}
         self.workbook_id = workbook_id
         self.buffer = io.BytesIO()
         self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
@@ -263,7 +271,7 @@ class _Writer:
             if preset:
                 ws.write_string(inp.row, inp.col, preset, fmt)
             else:
-                ws.write_blank(inp.row, inp.col, None, fmt)
+                self._answer(ws, inp.row, inp.col, self.answers.get(f.id), fmt)
                 ws.data_validation(inp.row, inp.col, inp.row, inp.col, self._validation(f))
             ref = xl_rowcol_to_cell(inp.row, inp.col, row_abs=True, col_abs=True)
             self.wb.define_name(f.name, f"={quoted}!{ref}")
@@ -278,6 +286,18 @@ class _Writer:
         ws.print_area(0, 0, sl.last_row, sl.last_col)
         ws.set_footer(self._footer())
         ws.set_header(f"&L&8{self.template.title}")
+
+    @staticmethod
+    def _answer(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
+        """Pre-filled answers keep their type, as if typed: text stays text, never a formula."""
+        if value is None:
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            ws.write_number(row, col, value, fmt)
+        elif isinstance(value, date):
+            ws.write_datetime(row, col, value, fmt)
+        else:
+            ws.write_string(row, col, str(value), fmt)
 
     def _validation(self, f: Field) -> dict[str, Any]:
         v: dict[str, Any] = {
@@ -366,10 +386,12 @@ def generate_bytes(
     *,
     workbook_id: str | None = None,
     created: datetime | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """Make one workbook in memory."""
+    """Make one workbook in memory, optionally with answers already in place (samples, re-sends)."""
     who = who or Personalisation()
-    return _Writer(template, who, workbook_id or workbook_id_for(template, who), created or document_date()).build()
+    workbook_id = workbook_id or workbook_id_for(template, who)
+    return _Writer(template, who, workbook_id, created or document_date(), answers).build()
 
 
 def generate(

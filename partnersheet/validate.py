@@ -19,7 +19,8 @@ from .problems import ERROR, WARNING, Problem, make_problem
 from .read import Submission, Unreadable, read_submission
 from .spec import IDENTITY_KEYS
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+# Spreadsheet-like files people send back; the wrong kinds are picked up too so they are reported, not skipped.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".numbers")
 PARALLEL_FROM = 150  # below this, starting worker processes costs more than it saves
 CHUNK = 16
 

@@ -1,0 +1,144 @@
+"""Realistic sample returns, built from ``sample_returns.toml`` with the real generator.
+
+The same function makes the committed ``samples/`` folder (scripts/make_samples.py) and the
+demo's copy, so the samples can always be regenerated when a template changes.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .files import atomic_write
+from .generate import DEFAULT_CREATED, generate_bytes, personalise, workbook_id_for
+from .roster import slug
+from .spec import Template, load_template
+
+SAMPLE_DATA = Path(__file__).with_name("sample_returns.toml")
+NOT_OBSERVED_RATE = 0.04
+
+
+@dataclass(frozen=True)
+class SampleFile:
+    path: Path
+    purpose: str
+
+
+def _rubric_groups(template: Template) -> list[Any]:
+    return [g for _, section in template.sections() if section.layout == "rubric" for g in section.groups]
+
+
+def _rating(template: Template, field_scale: str, score: float, rng: random.Random) -> str:
+    scale = template.scales[field_scale]
+    if scale.not_observed and rng.random() < NOT_OBSERVED_RATE:
+        return scale.not_observed
+    nearest = min(scale.levels, key=lambda level: abs(level.score - score))
+    return nearest.label
+
+
+def _effectiveness_answers(template: Template, partnership: dict[str, Any], rater: dict[str, Any],
+                           round_: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    answers: dict[str, Any] = {"rater_organization": rater["organization"], "assessment_date": round_["date"]}
+    bias = rng.uniform(-0.35, 0.35) + round_["shift"]
+    if rater["side"] == "Partner":
+        bias += partnership["partner_shift"]
+    for group in _rubric_groups(template):
+        for f in group.fields:
+            if f.type == "rating":
+                score = partnership["profile"][group.id] + bias + rng.gauss(0, 0.45)
+                answers[f.id] = _rating(template, f.scale or "", score, rng)
+            elif rng.random() < 0.75:
+                note = partnership["evidence"][group.id]
+                answers[f.id] = note if round_["shift"] == 0 else f"{note} Some improvement since the spring."
+    if rng.random() < 0.6:
+        answers["overall_comments"] = partnership["comment"]
+    return answers
+
+
+def _rename_sheet(data: bytes, old: str, new: str) -> bytes:
+    """Rename a sheet the way Excel does: the tab, and every defined name that points at it."""
+    out = io.BytesIO()
+    quoted_new = "'" + new.replace("'", "''") + "'"
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename in ("xl/workbook.xml", "docProps/app.xml"):
+                text = body.decode("utf-8")
+                text = text.replace(f'name="{old}"', f'name="{new}"').replace(f">{old}<", f">{new}<")
+                text = re.sub(rf"(?:'{re.escape(old)}'|{re.escape(old)})!", f"{quoted_new}!", text)
+                body = text.encode("utf-8")
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def build_samples(out_dir: str | Path, force: bool = False) -> list[SampleFile]:
+    """Write the sample returns into ``out_dir``; returns each file with what it shows."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = tomllib.loads(SAMPLE_DATA.read_text(encoding="utf-8"))
+    rng = random.Random(data["seed"])
+    rubric = load_template("effectiveness")
+    table = load_template("partnership-table")
+    made: list[SampleFile] = []
+
+    def write(name: str, content: bytes, purpose: str) -> None:
+        made.append(SampleFile(atomic_write(out / name, content, force), purpose))
+
+    def effectiveness(partnership: dict[str, Any], rater: dict[str, Any], round_: dict[str, Any],
+                      answers: dict[str, Any]) -> tuple[str, bytes]:
+        who = personalise(rubric, {"library": data["library"], "partner": partnership["partner"],
+                                   "rater": rater["name"], "side": rater["side"], "round": round_["label"]})
+        name = "-".join(["effectiveness", slug(who.partner), slug(who.rater), slug(who.round)]) + ".xlsx"
+        content = generate_bytes(rubric, who, workbook_id=workbook_id_for(rubric, who, name),
+                                 created=DEFAULT_CREATED, answers=answers)
+        return name, content
+
+    for partnership in data["partnerships"]:
+        for round_ in data["rounds"]:
+            for rater in partnership["raters"]:
+                answers = _effectiveness_answers(rubric, partnership, rater, round_, rng)
+                name, content = effectiveness(partnership, rater, round_, answers)
+                write(name, content, f"{rater['name']} ({rater['side']}) rates {partnership['partner']}, "
+                                     f"{round_['label']}")
+
+    t = data["table"]
+    who = personalise(table, {"library": data["library"], "rater": t["rater"]})
+    write(t["file"], generate_bytes(table, who, workbook_id=workbook_id_for(table, who, t["file"]),
+                                    created=DEFAULT_CREATED, answers=t["answers"]),
+          "Partnership table comparing three candidate organizations")
+
+    # Flawed returns, as they really come back.
+    health, food, college = data["partnerships"]
+    fall = data["rounds"][1]
+    newcomer = {"name": "Alex Kim", "organization": data["library"], "side": "Library"}
+    answers = _effectiveness_answers(rubric, food, newcomer, fall, rng)
+    for field_id in ("assessment_date", "goals__clear_measurable", "progress__data_used", "agendas__resourced"):
+        answers.pop(field_id, None)
+    name, content = effectiveness(food, newcomer, fall, answers)
+    write("flawed-" + name, content, "Flawed: required answers left empty")
+
+    outsider = {"name": "Dana Scott", "organization": college["partner"], "side": "Partner"}
+    answers = _effectiveness_answers(rubric, college, outsider, fall, rng)
+    answers["leadership__meetings"] = "Very good"
+    answers["assessment_date"] = "next Tuesday"
+    name, content = effectiveness(college, outsider, fall, answers)
+    write("flawed-" + name, content, "Flawed: a rating outside the dropdown and a date that is not a date")
+
+    renamer = {"name": "Lee Chen", "organization": data["library"], "side": "Library"}
+    answers = _effectiveness_answers(rubric, health, renamer, fall, rng)
+    name, content = effectiveness(health, renamer, fall, answers)
+    write("renamed-sheet-" + name, _rename_sheet(content, rubric.sheets[0].name, "My ratings"),
+          "Form sheet renamed by the rater: still reads correctly")
+
+    truncated = effectiveness(health, {"name": "Robin Ford", "side": "Partner"}, fall,
+                              {"assessment_date": date(2026, 10, 20)})[1]
+    write("flawed-email-attachment-cut-short.xlsx", truncated[: len(truncated) // 2],
+          "Flawed: an attachment cut short in transit (unreadable)")
+    return made
