@@ -105,9 +105,14 @@ class Personalisation:
         return {key: getattr(self, key) for key in IDENTITY_KEYS}
 
 
+def _tidy(text: str) -> str:
+    """One line of printable text: no control characters, single spaces, no edges."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
 def personalise(template: Template, values: Mapping[str, str | None]) -> Personalisation:
     """Check and tidy identity values; a side must be one of the template's side choices."""
-    clean = {key: " ".join(str(values.get(key) or "").split()) for key in IDENTITY_KEYS}
+    clean = {key: _tidy(str(values.get(key) or "")) for key in IDENTITY_KEYS}
     side_field = template.identity_field("side")
     if clean["side"] and side_field is not None:
         options = template.options(side_field)
@@ -380,6 +385,17 @@ def list_name(f: Field) -> str:
     return f"scale_{f.scale}" if f.type == "rating" else f"list_{f.choices}"
 
 
+def build_workbook(
+    template: Template,
+    who: Personalisation,
+    workbook_id: str,
+    created: datetime,
+    answers: Mapping[str, Any] | None = None,
+) -> bytes:
+    """Draw one workbook from scratch."""
+    return _Writer(template, who, workbook_id, created, answers).build()
+
+
 def generate_bytes(
     template: Template,
     who: Personalisation | None = None,
@@ -388,10 +404,19 @@ def generate_bytes(
     created: datetime | None = None,
     answers: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """Make one workbook in memory, optionally with answers already in place (samples, re-sends)."""
+    """Make one workbook in memory, optionally with answers already in place (samples, re-sends).
+
+    Blank workbooks are stamped from a cached master (see ``stamp.py``): a roster of a thousand
+    costs little more than copying a zip a thousand times.
+    """
+    from .stamp import stamped_workbook
+
     who = who or Personalisation()
     workbook_id = workbook_id or workbook_id_for(template, who)
-    return _Writer(template, who, workbook_id, created or document_date(), answers).build()
+    created = created or document_date()
+    if answers:
+        return build_workbook(template, who, workbook_id, created, answers)
+    return stamped_workbook(template, who, workbook_id, created)
 
 
 def generate(
