@@ -217,5 +217,123 @@ def validate(
     sys.exit(0 if batch.valid else 1)
 
 
+@cli.command(name="compile")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Comparison workbook to write (.xlsx).",
+)
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the tidy table, one row per value: .csv (formula-like text neutralised) or .json.",
+)
+@click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
+@click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
+@force_option
+@quiet_option
+def compile_(
+    paths: tuple[Path, ...],
+    output: Path,
+    data_path: Path | None,
+    strict: bool,
+    workers: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Compile returned workbooks into one comparison workbook.
+
+    PATHS are workbooks (.xlsx, .xlsm, .ods) or folders to search. The comparison has a one-page
+    Summary (scores, bands, chart, heatmap), Indicators, Perspectives (library vs partner),
+    Candidates, Evidence, Data (every value read), Problems and About. Workbooks with errors are
+    listed and left out of the scores; --strict refuses to write anything instead.
+    Exit code: 0 written, 1 refused (--strict with errors, or output exists), 2 usage error or
+    no input could be read.
+
+    \b
+    Examples:
+      partnersheet compile returned/ -o comparison.xlsx
+      partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
+      partnersheet compile returned/ -o comparison.xlsx --strict
+    """
+    from .compile import check_tidy_path, compile_paths, write_tidy
+    from .compile_sheets import write_comparison
+    from .files import check_writable
+    from .validate import collect_paths
+
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"{output}: the comparison must be an .xlsx file", "e.g. -o comparison.xlsx")
+    check_writable(output, force)
+    outputs = {output.resolve()}
+    if data_path is not None:
+        check_tidy_path(data_path)
+        check_writable(data_path, force)
+        outputs.add(data_path.resolve())
+    files = [f for f in collect_paths(paths) if f.resolve() not in outputs]
+    if not files:
+        raise UsageError(
+            "no workbooks found in " + ", ".join(map(str, paths)),
+            "give .xlsx, .xlsm or .ods files, or folders holding them",
+        )
+    if quiet or len(files) < 20:
+        comparison = compile_paths(files, workers=workers)
+    else:
+        with click.progressbar(length=len(files), label="Reading workbooks", file=sys.stderr) as bar:
+            comparison = compile_paths(files, workers=workers, progress=bar.update)
+    if not comparison.submissions:
+        for unreadable in comparison.batch.unreadable:
+            click.echo(f"{unreadable.file}: {unreadable.problem.message} ({unreadable.problem.hint})", err=True)
+        raise UsageError("none of the inputs could be read", "run `partnersheet validate` on them for details")
+    if strict and not comparison.valid:
+        bad = sum(1 for f in comparison.batch.files if f.errors)
+        click.echo(
+            f"Not written (--strict): {bad} of {len(files)} files have errors; "
+            "run `partnersheet validate` on them for details",
+            err=True,
+        )
+        sys.exit(1)
+    write_comparison(comparison, output, force)
+    if data_path is not None:
+        write_tidy(comparison, data_path, force)
+    if not quiet:
+        line = comparison.closing_line(str(output))
+        click.echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
+
+
+@cli.command()
+@click.argument("folder", required=False, default="partnersheet-demo", type=click.Path(path_type=Path))
+@force_option
+@quiet_option
+def demo(folder: Path, force: bool, quiet: bool) -> None:
+    """Run the whole job on built-in sample data, into FOLDER (default: partnersheet-demo).
+
+    Makes the blank workbooks, writes a fictional library's returned workbooks (some flawed),
+    validates them and compiles the comparison, then tells you which file to open first.
+
+    \b
+    Example:
+      partnersheet demo
+    """
+    from .demo import run_demo
+
+    result = run_demo(folder, force)
+    if quiet:
+        return
+    click.echo(f"Demo written to {result.folder}/")
+    for item in result.files:
+        shown = f"{item.path}/" if item.path.is_dir() else str(item.path)
+        click.echo(f"  {shown:<48} {item.purpose}")
+    stats = result.batch.stats()
+    click.echo(
+        f"Checked {stats['files']} returned workbooks: {stats['valid']} valid, {stats['invalid']} with errors, "
+        f"{stats['unreadable']} unreadable (see problems.xlsx)."
+    )
+    click.echo(f"Open first: {result.open_first} (the Summary sheet is the director's page).")
+
+
 def main() -> None:
     cli(prog_name="partnersheet")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .spec import Field, Template
@@ -16,6 +17,11 @@ from .spec import Field, Template
 EXCEL_EPOCH = date(1899, 12, 30)
 _NUMBER_JUNK = re.compile(r"^\s*(?:US)?\$?\s*|\s*(?:USD|dollars?|hours?|hrs?|h|/\s*month|per month)\s*$", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?$")
+# Commas only as thousands separators: "1,200" is 1200, but "1,5" (a decimal comma) is refused.
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+# The dates the generated workbook's validation allows; a number typed into a date cell
+# (12 shows as 1900-01-12) must not pass silently as a date.
+DATE_MIN, DATE_MAX = date(1990, 1, 1), date(2100, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ def as_text(raw: Any) -> str:
     return str(raw)
 
 
+@lru_cache(maxsize=4096)  # mostly the same few option labels, over and over
 def _collapse(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -55,7 +62,11 @@ def _number(raw: Any) -> float | None:
     if isinstance(raw, int | float):
         return float(raw)
     if isinstance(raw, str):
-        text = _NUMBER_JUNK.sub("", raw.strip()).replace(",", "").replace(" ", "")
+        text = _NUMBER_JUNK.sub("", raw.strip()).replace(" ", "")
+        if "," in text:
+            if not _GROUPED.match(text):
+                return None
+            text = text.replace(",", "")
         try:
             value = float(text)
         except ValueError:
@@ -81,7 +92,10 @@ def normalise(template: Template, f: Field, raw: Any) -> Normalised:
             return Normalised(None, error="out-of-range", detail=f"{_fmt(low)} to {_fmt(high)}")
         return Normalised(value)
     if f.type == "date":
-        return _date(raw)
+        n = _date(raw)
+        if isinstance(n.value, date) and not DATE_MIN <= n.value <= DATE_MAX:
+            return Normalised(None, error="out-of-range", detail=f"{DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}")
+        return n
     text = as_text(raw).strip()
     if f.max_length and len(text) > f.max_length:
         return Normalised(text, error="too-long", detail=f"{len(text)} characters; at most {f.max_length}")

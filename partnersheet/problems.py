@@ -59,7 +59,7 @@ CATALOGUE: dict[str, Code] = {
     ),
     "unknown-template": Code(
         ERROR,
-        "made from template {value!r}, which this version does not know",
+        "made from template {detail!r}, which this version does not know",
         "update partnersheet, or check the file came from your coordinator",
     ),
     "internal-error": Code(
@@ -110,7 +110,7 @@ CATALOGUE: dict[str, Code] = {
     "out-of-range": Code(
         ERROR,
         "{value!r} is outside the allowed range for {label} ({detail})",
-        "type a number from {detail} in cell {cell}",
+        "type a value from {detail} in cell {cell}",
     ),
     "not-a-date": Code(ERROR, "{value!r} is not a date for {label}", "type a date like 2026-03-15 in cell {cell}"),
     "too-long": Code(

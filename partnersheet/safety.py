@@ -8,8 +8,10 @@ with its own problem code, and nothing is decompressed beyond a fixed budget.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Limits for one workbook's zip directory (a generated workbook is ~25 kB, ~20 entries).
@@ -33,22 +35,18 @@ class Unusable(Exception):
 
 @dataclass(frozen=True)
 class Opened:
-    """A file that passed the checks, with its kind ("xlsx" or "ods") and zip handle."""
+    """A file that passed the checks: its kind ("xlsx" or "ods"), zip handle, and every entry inflated."""
 
     path: Path
     kind: str
     zip: zipfile.ZipFile
+    parts: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     def read_part(self, name: str) -> bytes:
-        """Read one zip entry; refuse XML that declares a DTD (entity expansion)."""
-        try:
-            data = self.zip.read(name)
-        except KeyError:
-            raise Unusable("not-partnersheet", f"no {name} inside") from None
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise Unusable("corrupt", f"cannot unpack {name}: {exc}") from None
-        except Exception as exc:  # zlib.error and friends from a damaged stream
-            raise Unusable("corrupt", f"cannot unpack {name}: {exc}") from None
+        """One zip entry (already inflated, within its declared size); refuse XML that declares a DTD."""
+        data = self.parts.get(name)
+        if data is None:
+            raise Unusable("not-partnersheet", f"no {name} inside")
         refuse_dtd(data)
         return data
 
@@ -56,11 +54,35 @@ class Opened:
         return name in self.zip.NameToInfo
 
 
+_XML_START = re.compile(rb"[ \t\r\n]*<")
+_UTF16_STARTS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16-le", b"\x00<": "utf-16-be"}
+
+
 def refuse_dtd(data: bytes) -> None:
-    """No workbook from Excel, LibreOffice or Sheets declares a DTD; a hostile one might."""
-    head = data[:4096]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head or b"<!doctype" in head:
-        raise Unusable("xml-entities")
+    """No workbook from Excel, LibreOffice or Sheets declares a DTD (where entities are declared).
+
+    A DTD can only stand in the prolog, before the first element, so the prolog is walked:
+    comments and processing instructions are skipped however long they are, and any other ``<!``
+    there is refused. Parts that are not XML (pictures) are left alone; UTF-16 XML is read as such.
+    """
+    encoding = _UTF16_STARTS.get(data[:2])
+    if encoding:
+        data = data.decode(encoding, errors="replace").encode("utf-8")
+    if not _XML_START.match(data):
+        return
+    pos = 0
+    while (pos := data.find(b"<", pos)) != -1:
+        if data.startswith(b"<?", pos):
+            end = data.find(b"?>", pos + 2)
+        elif data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4)
+        elif data.startswith(b"<!", pos):
+            raise Unusable("xml-entities")
+        else:
+            return  # the root element: no DTD can come after it
+        if end == -1:
+            return  # never closed: the parser will call the part broken
+        pos = end + 2
 
 
 def _check_zip_directory(zf: zipfile.ZipFile) -> None:
@@ -78,6 +100,43 @@ def _check_zip_directory(zf: zipfile.ZipFile) -> None:
             raise Unusable("encrypted")
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise Unusable("zip-bomb", f"{total // 1_000_000} MB in all")
+
+
+def _inflate_all(zf: zipfile.ZipFile, data: bytes) -> dict[str, bytes]:
+    """Inflate every entry once, each stopped at the size the zip directory declares for it.
+
+    The directory's sizes were checked already, but a hostile file can lie in them, and
+    python-calamine inflates an entry to whatever its data holds (a "20 kB" sheet that is really
+    200 MB). Inflating here, bounded, proves each entry is the size it claims and its checksum
+    matches before any parser sees the file; the parts are kept so nothing is inflated twice.
+    """
+    view = memoryview(data)
+    parts: dict[str, bytes] = {}
+    for info in zf.infolist():
+        name = info.filename
+        offset = info.header_offset
+        header = data[offset : offset + 30]
+        if len(header) < 30 or header[:4] != b"PK\x03\x04":
+            raise Unusable("corrupt", f"broken zip entry {name}")
+        start = offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+        raw = view[start : start + info.compress_size]
+        if len(raw) < info.compress_size:
+            raise Unusable("corrupt", f"{name} is cut short")
+        if info.compress_type == zipfile.ZIP_STORED:
+            body = bytes(raw)
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            try:
+                body = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, info.file_size + 1)
+            except zlib.error as exc:
+                raise Unusable("corrupt", f"cannot unpack {name}: {exc}") from None
+            if len(body) > info.file_size:
+                raise Unusable("zip-bomb", f"{name} unpacks to more than the {info.file_size:,} bytes it declares")
+        else:
+            raise Unusable("corrupt", f"{name} uses a compression method spreadsheets do not use")
+        if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
+            raise Unusable("corrupt", f"cannot unpack {name}: its size or checksum is wrong")
+        parts[name] = body
+    return parts
 
 
 def sniff_and_open(path: Path, data: bytes) -> Opened:
@@ -121,13 +180,16 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
             raise Unusable("not-a-spreadsheet", "an Excel binary .xlsb workbook; save it as .xlsx")
         else:
             raise Unusable("not-a-spreadsheet", "a zip archive")
+        parts = _inflate_all(zf, data)
+        for body in parts.values():  # every part, including those only python-calamine parses
+            refuse_dtd(body)
     except Unusable:
         zf.close()
         raise
     except Exception as exc:
         zf.close()
         raise Unusable("corrupt", str(exc)) from None
-    return Opened(path, kind, zf)
+    return Opened(path, kind, zf, parts)
 
 
 def _looks_like_csv(head: bytes) -> bool:

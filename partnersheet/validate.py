@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,8 +215,10 @@ class Batch:
         return {"valid": self.valid, "stats": self.stats(), "files": [f.to_dict() for f in self.files]}
 
 
-def validate_paths(paths: Iterable[str | Path], workers: int | None = None) -> Batch:
-    """Read and check every workbook under ``paths``."""
+def validate_paths(
+    paths: Iterable[str | Path], workers: int | None = None, progress: Callable[[int], None] | None = None
+) -> Batch:
+    """Read and check every workbook under ``paths``; ``progress(1)`` is called as each file is read."""
     files = collect_paths(paths)
     subs: list[Submission] = []
     unreadable: list[Unreadable] = []
@@ -228,6 +230,8 @@ def validate_paths(paths: Iterable[str | Path], workers: int | None = None) -> B
         else:
             subs.append(result)
             per_file[result.file] = check_submission(result)
+        if progress is not None:
+            progress(1)
     for file, problems in check_batch(subs).items():
         per_file[file].extend(problems)
     reports = []

@@ -1,0 +1,263 @@
+"""Returned workbooks -> one comparison: a tidy table, and the tables a director reads.
+
+This module only computes; ``compile_sheets`` draws the workbook. The spec drives every step:
+indicators are the groups of a template's rubric section, scores and bands come from its rating
+scale, candidates are the blocks of a template's blocks section. Nothing here names a field id,
+a label or a threshold of the built-in templates.
+
+Every submission that could be read contributes one tidy row per value. A submission with an
+error-severity problem is kept in the tidy table (flagged ``excluded``) and listed, but left out
+of every computed table, so one broken file cannot move a score.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .compile_candidates import CandidateTable, candidate_tables
+from .compile_scores import (
+    EXCLUDED,
+    INCLUDED,
+    EvidenceRow,
+    InstrumentResult,
+    evidence_rows,
+    instrument_for,
+    key_of,
+    score_instrument,
+    who_of,
+)
+from .errors import UsageError
+from .files import atomic_write
+from .generate import document_date
+from .read import Submission
+from .spec import Template
+from .validate import Batch, validate_paths
+from .xlsx_out import csv_safe
+
+UNREADABLE = "unreadable"
+TIDY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file", "File"),
+    ("workbook_id", "Workbook id"),
+    ("template_id", "Template"),
+    ("template_version", "Version"),
+    ("partner", "Partner"),
+    ("rater", "Rater"),
+    ("side", "Side"),
+    ("round", "Round"),
+    ("field_id", "Field id"),
+    ("field_label", "Field"),
+    ("value_as_typed", "Value as typed"),
+    ("value", "Normalised value"),
+    ("score", "Score"),
+    ("sheet", "Sheet"),
+    ("cell", "Cell"),
+    ("status", "Status"),
+    ("value_problem", "Value problem"),
+)
+TIDY_KEYS = tuple(key for key, _ in TIDY_COLUMNS)
+TIDY_SUFFIXES = (".csv", ".json")
+
+
+@dataclass(frozen=True)
+class InputRow:
+    file: str
+    status: str
+    template_id: str
+    template_version: str
+    workbook_id: str
+    errors: int
+    warnings: int
+    sha256: str
+
+
+@dataclass
+class Comparison:
+    """Everything one compile produced, ready to draw or export."""
+
+    batch: Batch
+    compiled_at: datetime
+    submissions: list[Submission]
+    excluded: set[str]
+    instruments: list[InstrumentResult]
+    candidates: list[CandidateTable]
+    evidence: list[EvidenceRow]
+    inputs: list[InputRow]
+    templates: list[tuple[str, str, str, dict[str, int]]]
+    """(template id, title, current version, {version seen: submissions})"""
+    tool_version: str = __version__
+
+    @property
+    def compiled(self) -> int:
+        return len(self.submissions)
+
+    @property
+    def unreadable(self) -> int:
+        return len(self.batch.unreadable)
+
+    @property
+    def valid(self) -> bool:
+        return self.batch.valid
+
+    def status_of(self, sub: Submission) -> str:
+        return EXCLUDED if sub.file in self.excluded else INCLUDED
+
+    @property
+    def tidy_count(self) -> int:
+        """How many rows ``tidy_rows`` yields."""
+        return sum(len(sub.values) for sub in self.submissions)
+
+    def tidy_rows(self) -> Iterator[tuple[Any, ...]]:
+        """One row per value of every submission read, in TIDY_COLUMNS order. Nothing is dropped."""
+        for sub in self.submissions:
+            who = who_of(sub)
+            status = self.status_of(sub)
+            head = (sub.file, sub.workbook_id, sub.template_id, sub.template_version, who.partner, who.rater)
+            tail = (who.side, who.round)
+            fields = sub.template.fields_by_id
+            for fid, v in sub.values.items():
+                f = fields.get(fid)
+                yield (
+                    *head,
+                    *tail,
+                    fid,
+                    f.full_label if f is not None else "",
+                    v.formula if v.formula is not None else v.text,
+                    v.value,
+                    v.score,
+                    v.sheet,
+                    v.cell,
+                    status,
+                    v.error or "",
+                )
+
+    def closing_line(self, output: str) -> str:
+        parts = [f"{len(self.excluded)} with problems, excluded from scores"]
+        if self.unreadable:
+            parts.append(f"{self.unreadable} unreadable")
+        n = self.compiled
+        return f"Compiled {n} workbook{'s' * (n != 1)} ({'; '.join(parts)}) into {output}"
+
+
+# --- compiling ----------------------------------------------------------------------------------
+
+
+def compile_paths(
+    paths: Iterable[str | Path],
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    compiled_at: datetime | None = None,
+) -> Comparison:
+    """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read."""
+    batch = validate_paths(paths, workers, progress)
+    return compile_batch(batch, compiled_at)
+
+
+def compile_batch(batch: Batch, compiled_at: datetime | None = None) -> Comparison:
+    """Compile an already validated batch."""
+    subs = sorted(batch.submissions, key=lambda s: s.file)
+    error_files = {f.file for f in batch.files if f.errors and f.status != UNREADABLE}
+    excluded = {s.file for s in subs if s.file in error_files}
+    included = [s for s in subs if s.file not in excluded]
+    by_template: dict[str, list[Submission]] = {}
+    templates: dict[str, Template] = {}
+    for sub in subs:
+        templates.setdefault(sub.template_id, sub.template)
+    for sub in included:
+        by_template.setdefault(sub.template_id, []).append(sub)
+    instruments: list[InstrumentResult] = []
+    candidates: list[CandidateTable] = []
+    evidence: list[EvidenceRow] = []
+    for tid in sorted(templates):
+        template = templates[tid]
+        instrument = instrument_for(template)
+        if instrument is not None:
+            mine = by_template.get(tid, [])
+            result = score_instrument(instrument, mine)
+            instruments.append(result)
+            labels = {(key_of(p.partner), key_of(p.round)): p.label for p in result.partnerships}
+            everyone = [s for s in subs if s.template_id == tid]
+            evidence.extend(evidence_rows(instrument, everyone, labels, excluded))
+        candidates.extend(candidate_tables(template, by_template.get(tid, [])))
+    evidence.sort(key=lambda e: e.order)
+    digests = {s.file: s.sha256 for s in subs} | {u.file: u.sha256 for u in batch.unreadable}
+    inputs = sorted(
+        (
+            InputRow(
+                f.file,
+                f.status,
+                f.template_id,
+                f.template_version,
+                f.workbook_id,
+                f.errors,
+                f.warnings,
+                digests.get(f.file, ""),
+            )
+            for f in batch.files
+        ),
+        key=lambda r: r.file,
+    )
+    versions: list[tuple[str, str, str, dict[str, int]]] = []
+    for tid in sorted(templates):
+        seen: dict[str, int] = {}
+        for sub in subs:
+            if sub.template_id == tid:
+                seen[sub.template_version] = seen.get(sub.template_version, 0) + 1
+        versions.append((tid, templates[tid].title, templates[tid].version, dict(sorted(seen.items()))))
+    return Comparison(
+        batch=batch,
+        compiled_at=compiled_at or document_date(stamp_now=True),
+        submissions=subs,
+        excluded=excluded,
+        instruments=instruments,
+        candidates=candidates,
+        evidence=evidence,
+        inputs=inputs,
+        templates=versions,
+    )
+
+
+# --- the tidy table as CSV or JSON --------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+def tidy_csv(comparison: Comparison) -> bytes:
+    """The tidy table as CSV (UTF-8 with a byte-order mark, for Excel), formula-like text neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TIDY_KEYS)
+    for row in comparison.tidy_rows():
+        writer.writerow(["" if v is None else csv_safe(_plain(v)) for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def tidy_json(comparison: Comparison) -> bytes:
+    """The tidy table as a JSON list of objects keyed by TIDY_KEYS."""
+    rows = [dict(zip(TIDY_KEYS, map(_plain, row), strict=True)) for row in comparison.tidy_rows()]
+    return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def check_tidy_path(path: Path) -> None:
+    if path.suffix.lower() not in TIDY_SUFFIXES:
+        raise UsageError(f"{path}: the data export must end in .csv or .json", "e.g. --data tidy.csv")
+
+
+def write_tidy(comparison: Comparison, path: Path, force: bool = False) -> Path:
+    check_tidy_path(path)
+    data = tidy_json(comparison) if path.suffix.lower() == ".json" else tidy_csv(comparison)
+    return atomic_write(path, data, force)

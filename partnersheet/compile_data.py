@@ -1,0 +1,127 @@
+"""The Data sheet of the comparison: the tidy table, one row per value read, written fast.
+
+A thousand returned workbooks make ~30,000 rows and ~500,000 cells. XlsxWriter's cell API stores
+every cell as an object and then serialises it, which took most of a compile's time. This sheet
+instead writes its body rows straight into the worksheet XML while XlsxWriter assembles the file,
+in the form XlsxWriter itself uses in ``constant_memory`` mode (inline strings, escaped by
+XlsxWriter's own escapers). Every text is a string cell: nothing is ever turned into a formula.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+EXCEL_MAX_TEXT = 32767
+# Text that needs work before it can sit in XML: markup characters, control characters (which
+# become _xHHHH_ escapes), literal _xHHHH_ sequences (escaped in turn), and edge whitespace.
+_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+
+
+@dataclass
+class Body:
+    """The body rows of a RowsSheet: produced when the file is written, never stored as cells.
+
+    ``formats`` gives each column's cell format; ``height`` a row's height in points from its values.
+    """
+
+    rows: Callable[[], Iterable[Sequence[Any]]]
+    n_rows: int
+    n_cols: int
+    first_row: int = 1
+    date_format: Any = None
+    formats: Sequence[Any] = ()
+    height: Callable[[Sequence[Any]], float] | None = None
+
+
+class RowsSheet(Worksheet):
+    """A worksheet whose body rows are written straight into its XML when the workbook is closed.
+
+    Cells written through the normal API (titles, the header) come first, as usual; the body
+    follows from ``body.first_row``. Its size is declared up front, so the sheet's dimension and
+    autofilter are right.
+    """
+
+    body: Body | None = None
+
+    def set_body(self, body: Body) -> None:
+        self.body = body
+        if body.n_rows and body.n_cols:
+            self._check_dimensions(body.first_row + body.n_rows - 1, body.n_cols - 1)
+
+    def _write_sheet_data(self) -> None:
+        if self.body is None or not self.body.n_rows:
+            super()._write_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        rowmax = self.dim_rowmax
+        self.dim_rowmax = min(rowmax, self.body.first_row - 1)  # the API-written rows only
+        if self.dim_rowmin is not None and self.dim_rowmin <= self.dim_rowmax:
+            self._write_rows()
+        self.dim_rowmax = rowmax
+        self._write_body(self.body)
+        self._xml_end_tag("sheetData")
+
+    def _text(self, cache: dict[str, str], value: str) -> str:
+        found = cache.get(value)
+        if found is None:
+            text = value[:EXCEL_MAX_TEXT]
+            if _NEEDS_CARE.search(text):
+                text = self._escape_data(self._escape_control_characters(text))
+                preserve = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+                found = f' t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+            else:
+                found = f' t="inlineStr"><is><t>{text}</t></is></c>'
+            if len(cache) < 200_000:
+                cache[value] = found
+        return found
+
+    def _write_body(self, body: Body) -> None:
+        write = self.fh.write
+        starts = [f'<c r="{xl_col_to_name(col)}' for col in range(body.n_cols)]
+        styles = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in body.formats]
+        styles += [""] * (body.n_cols - len(styles))
+        cache: dict[str, str] = {}
+        cached = cache.get
+        text = self._text
+        date_style = f' s="{body.date_format._get_xf_index()}"' if body.date_format is not None else ""
+        convert = self._convert_date_time
+        for excel_row, values in enumerate(body.rows(), start=body.first_row + 1):
+            r = f'{excel_row}"'
+            if body.height is None:
+                parts = [f'<row r="{excel_row}">']
+            else:
+                parts = [f'<row r="{excel_row}" ht="{body.height(values):g}" customHeight="1">']
+            append = parts.append
+            for col, value in enumerate(values):
+                if value.__class__ is str and value:
+                    append(starts[col] + r + styles[col] + (cached(value) or text(cache, value)))
+                elif value is None or value == "":
+                    if styles[col]:
+                        append(starts[col] + r + styles[col] + "/>")
+                elif isinstance(value, bool):
+                    append(f'{starts[col]}{r}{styles[col]} t="b"><v>{int(value)}</v></c>')
+                elif isinstance(value, int | float):
+                    append(f"{starts[col]}{r}{styles[col]}><v>{value:.16G}</v></c>")
+                elif isinstance(value, datetime | date):
+                    append(f"{starts[col]}{r}{date_style}><v>{convert(value):.16G}</v></c>")
+                else:
+                    append(starts[col] + r + styles[col] + text(cache, str(value)))
+            append("</row>")
+            write("".join(parts))
+
+
+def shade_rows_where(ws: Any, first: int, last: int, n_cols: int, col: int, text: str, fmt: Any) -> None:
+    """Shade rows ``first``..``last`` whose cell in ``col`` equals ``text`` (a conditional format)."""
+    if last < first:
+        return
+    cell = xl_rowcol_to_cell(first, col, col_abs=True)
+    ws.conditional_format(
+        first, 0, last, n_cols - 1, {"type": "formula", "criteria": f'={cell}="{text}"', "format": fmt}
+    )

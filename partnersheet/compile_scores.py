@@ -1,0 +1,335 @@
+"""Scores from rubric templates: indicators, partnerships, sides, disagreements and evidence.
+
+A template with a ``rubric`` section is an instrument: each group of the rubric is an indicator,
+its rating fields are the criteria, its long-text fields the evidence. Scores and bands come from
+the section's rating scale, sides from the choices of the field marked ``identity = "side"``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .read import Submission
+from .spec import Field, Scale, Template
+
+# Raters this many scale levels apart on one criterion: the indicator is flagged for discussion.
+DISAGREEMENT_LEVELS = 2
+INCLUDED = "ok"
+EXCLUDED = "excluded"
+NO_PARTNER = "(partner not named)"
+
+
+def _clean(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def key_of(text: str) -> str:
+    return _clean(text).casefold()
+
+
+def mean(values: list[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
+
+
+@dataclass(frozen=True)
+class Who:
+    """Whose answers a submission holds, read from the fields marked as identity in the spec."""
+
+    partner: str
+    rater: str
+    side: str
+    round: str
+
+
+def who_of(sub: Submission) -> Who:
+    found: dict[str, str] = {}
+    for key in ("partner", "rater", "side", "round"):
+        f = sub.template.identity_field(key)
+        v = sub.values.get(f.id) if f is not None else None
+        if v is None:
+            found[key] = _clean(sub.identity.get(key, ""))
+        else:
+            found[key] = _clean(v.value if isinstance(v.value, str) else v.text)
+    return Who(**found)
+
+
+# --- the instrument: what a rubric template measures -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One group of a rubric section: its rating criteria and its free-text notes."""
+
+    id: str
+    label: str
+    criteria: tuple[Field, ...]
+    notes: tuple[Field, ...]
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A template with a rubric: its indicators, its scale, its sides and its other comments."""
+
+    template: Template
+    scale: Scale
+    indicators: tuple[Indicator, ...]
+    comments: tuple[Field, ...]
+    sides: tuple[str, ...]
+
+    @property
+    def step(self) -> float:
+        """The score distance of one level of the scale."""
+        scores = sorted({level.score for level in self.scale.levels})
+        gaps = [b - a for a, b in itertools.pairwise(scores)]
+        return min(gaps) if gaps else 1.0
+
+    def levels_apart(self, low: float, high: float) -> float:
+        return (high - low) / self.step
+
+
+def instrument_for(template: Template) -> Instrument | None:
+    """The rubric sections of a template as an Instrument, or None if it has no rubric."""
+    rubrics = [section for _, section in template.sections() if section.layout == "rubric" and section.scale]
+    if not rubrics:
+        return None
+    scale_id = rubrics[0].scale
+    assert scale_id is not None
+    indicators: list[Indicator] = []
+    in_indicators: set[str] = set()
+    for section in rubrics:
+        if section.scale != scale_id:
+            continue
+        for group in section.groups:
+            criteria = tuple(f for f in group.fields if f.type == "rating")
+            notes = tuple(f for f in group.fields if f.type == "long_text")
+            indicators.append(Indicator(group.id, group.label, criteria, notes))
+            in_indicators.update(f.id for f in group.fields)
+    comments = tuple(f for f in template.fields if f.type == "long_text" and f.id not in in_indicators)
+    side_field = template.identity_field("side")
+    sides = template.options(side_field) if side_field is not None else ()
+    return Instrument(template, template.scales[scale_id], tuple(indicators), comments, sides)
+
+
+# --- computed results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SideScore:
+    score: float | None
+    ratings: int
+    raters: int
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One indicator of one partnership, over all included raters."""
+
+    indicator: Indicator
+    score: float | None
+    band: str
+    ratings: int
+    raters: int
+    not_observed: int
+    low: float | None
+    high: float | None
+    spread: float | None
+    rater_gap: float
+    """The largest distance, in scale levels, between two raters' ratings of one criterion."""
+    flagged: tuple[tuple[str, float], ...]
+    """Criteria (label, levels apart) where raters are DISAGREEMENT_LEVELS or more apart."""
+    by_side: dict[str, SideScore]
+
+    def gap(self, sides: tuple[str, ...]) -> float | None:
+        """First side's score minus second side's score, when both rated this indicator."""
+        if len(sides) < 2:
+            return None
+        a, b = self.by_side[sides[0]].score, self.by_side[sides[1]].score
+        return None if a is None or b is None else a - b
+
+
+@dataclass(frozen=True)
+class PartnershipResult:
+    partner: str
+    round: str
+    label: str
+    raters_by_side: dict[str, int]
+    raters: int
+    indicators: tuple[IndicatorResult, ...]
+    overall: float | None
+    band: str
+    side_overall: dict[str, float | None]
+
+    def _scored(self) -> list[IndicatorResult]:
+        return [r for r in self.indicators if r.score is not None]
+
+    @property
+    def strongest(self) -> IndicatorResult | None:
+        scored = self._scored()
+        return max(scored, key=lambda r: r.score or 0.0) if scored else None
+
+    @property
+    def weakest(self) -> IndicatorResult | None:
+        scored = self._scored()
+        return min(scored, key=lambda r: r.score or 0.0) if scored else None
+
+    @property
+    def disagreement(self) -> IndicatorResult | None:
+        """The indicator where raters are furthest apart on a criterion (None if nobody differs)."""
+        best = max(self.indicators, key=lambda r: r.rater_gap, default=None)
+        return best if best is not None and best.rater_gap > 0 else None
+
+    def side_gap(self, sides: tuple[str, ...]) -> float | None:
+        if len(sides) < 2:
+            return None
+        a, b = self.side_overall.get(sides[0]), self.side_overall.get(sides[1])
+        return None if a is None or b is None else a - b
+
+
+@dataclass(frozen=True)
+class InstrumentResult:
+    instrument: Instrument
+    partnerships: tuple[PartnershipResult, ...]
+    submissions: int
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    partnership: str
+    indicator: str
+    rater: str
+    side: str
+    text: str
+    file: str
+    status: str
+    order: tuple[Any, ...] = field(compare=False, repr=False)
+
+
+@dataclass
+class _Rating:
+    rater: str
+    side: str
+    criterion: str
+    score: float
+
+
+def score_instrument(instrument: Instrument, subs: list[Submission]) -> InstrumentResult:
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    not_observed = instrument.scale.not_observed
+    dated = [f.id for f in instrument.template.fields if f.type == "date"]
+    for sub in subs:
+        who = who_of(sub)
+        key = (key_of(who.partner), key_of(who.round))
+        group = groups.setdefault(key, {"who": who, "raters": {}, "ratings": {}, "not_observed": {}, "dates": []})
+        group["dates"] += [v for f in dated if isinstance(v := sub.value(f), date)]
+        rater = key_of(who.rater) or f"file:{sub.file}"
+        group["raters"].setdefault(rater, who.side)
+        for indicator in instrument.indicators:
+            found = group["ratings"].setdefault(indicator.id, [])
+            for f in indicator.criteria:
+                v = sub.values.get(f.id)
+                if v is None:
+                    continue
+                if v.score is not None and v.error is None:
+                    found.append(_Rating(rater, who.side, f.id, v.score))
+                elif not_observed is not None and v.value == not_observed:
+                    group["not_observed"][indicator.id] = group["not_observed"].get(indicator.id, 0) + 1
+    rounds = {key[1] for key in groups}
+
+    def order(key: tuple[str, str]) -> tuple[str, date, str]:
+        """Partners alphabetically; a partner's rounds by their earliest date, then by name."""
+        return key[0], min(groups[key]["dates"], default=date.max), key[1]
+
+    results = []
+    for key in sorted(groups, key=order):
+        g = groups[key]
+        who: Who = g["who"]
+        label = who.partner or NO_PARTNER
+        if len(rounds) > 1 and who.round:
+            label = f"{label} ({who.round})"
+        indicators = tuple(
+            _indicator_result(instrument, ind, g["ratings"][ind.id], g["not_observed"].get(ind.id, 0))
+            for ind in instrument.indicators
+        )
+        overall = mean([r.score for r in indicators if r.score is not None])
+        side_overall = {
+            side: mean([s for r in indicators if (s := r.by_side[side].score) is not None]) for side in instrument.sides
+        }
+        by_side = {side: sum(1 for s in g["raters"].values() if s == side) for side in instrument.sides}
+        results.append(
+            PartnershipResult(
+                partner=who.partner,
+                round=who.round,
+                label=label,
+                raters_by_side=by_side,
+                raters=len(g["raters"]),
+                indicators=indicators,
+                overall=overall,
+                band=instrument.scale.band_for(overall) if overall is not None else "",
+                side_overall=side_overall,
+            )
+        )
+    return InstrumentResult(instrument, tuple(results), len(subs))
+
+
+def _indicator_result(
+    instrument: Instrument, indicator: Indicator, ratings: list[_Rating], not_observed: int
+) -> IndicatorResult:
+    scores = [r.score for r in ratings]
+    score = mean(scores)
+    by_criterion: dict[str, list[float]] = {}
+    for r in ratings:
+        by_criterion.setdefault(r.criterion, []).append(r.score)
+    labels = {f.id: f.label for f in indicator.criteria}
+    gaps = [(labels[c], instrument.levels_apart(min(s), max(s))) for c, s in by_criterion.items() if len(s) > 1]
+    flagged = tuple((label, gap) for label, gap in gaps if gap >= DISAGREEMENT_LEVELS - 1e-9)
+    by_side = {}
+    for side in instrument.sides:
+        mine = [r for r in ratings if r.side == side]
+        by_side[side] = SideScore(mean([r.score for r in mine]), len(mine), len({r.rater for r in mine}))
+    return IndicatorResult(
+        indicator=indicator,
+        score=score,
+        band=instrument.scale.band_for(score) if score is not None else "",
+        ratings=len(ratings),
+        raters=len({r.rater for r in ratings}),
+        not_observed=not_observed,
+        low=min(scores) if scores else None,
+        high=max(scores) if scores else None,
+        spread=max(scores) - min(scores) if scores else None,
+        rater_gap=max((gap for _, gap in gaps), default=0.0),
+        flagged=flagged,
+        by_side=by_side,
+    )
+
+
+def evidence_rows(
+    instrument: Instrument, subs: list[Submission], labels: dict[tuple[str, str], str], excluded: set[str]
+) -> Iterator[EvidenceRow]:
+    """Every note and comment, by partnership and indicator, attributed to its rater and side."""
+    sides = {side: i for i, side in enumerate(instrument.sides)}
+    places = [(i, ind.label, f) for i, ind in enumerate(instrument.indicators) for f in ind.notes]
+    places += [(len(instrument.indicators) + i, f.label, f) for i, f in enumerate(instrument.comments)]
+    for sub in subs:
+        who = who_of(sub)
+        partnership = labels.get((key_of(who.partner), key_of(who.round))) or who.partner or NO_PARTNER
+        status = EXCLUDED if sub.file in excluded else INCLUDED
+        for order, label, f in places:
+            v = sub.values.get(f.id)
+            if v is None or v.empty:
+                continue
+            text = v.formula if v.formula is not None else v.text.strip()
+            yield EvidenceRow(
+                partnership,
+                label,
+                who.rater,
+                who.side,
+                text,
+                sub.file,
+                status,
+                order=(key_of(partnership), order, sides.get(who.side, len(sides)), key_of(who.rater), sub.file),
+            )

@@ -1,0 +1,132 @@
+"""Formats and row heights shared by the sheets of the comparison workbook.
+
+XlsxWriter cannot measure text, so rows holding wrapped text get a height estimated here, word by
+word; headings and labels in bold count as wider.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from .generate import NAVY, NUMBER_FORMATS
+from .layout import LINE_HEIGHT
+from .spec import Scale
+from .xlsx_out import OutputBook
+
+BORDER = {"border": 1, "border_color": "#D0D0D0", "valign": "top"}
+LOW_COLOUR, MID_COLOUR, HIGH_COLOUR = "#F8696B", "#FFEB84", "#63BE7B"
+
+
+@lru_cache(maxsize=65536)
+def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` characters wide, word by word.
+
+    A column's width counts digits; ordinary text runs about a fifth narrower, so a line holds
+    about 1.2 x width characters; bold text about 1 x width.
+    """
+    per_line = max(int(width * (1.0 if bold else 1.2)), 6)
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        count, used = 1, 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= per_line:
+                used += 1 + len(word)
+            elif used:
+                count, used = count + 1, len(word)
+            else:
+                used = len(word)
+            while used > per_line:
+                count, used = count + 1, used - per_line
+        lines += count
+    return lines
+
+
+def fit_height(text: str, width: float, min_lines: int = 1, bold: bool = False) -> float:
+    """Row height in points for ``text`` wrapped in a column ``width`` characters wide."""
+    return max(wrapped_lines(str(text or ""), width, bold), min_lines) * LINE_HEIGHT + 3
+
+
+def _blend(a: str, b: str, t: float) -> str:
+    x = [int(a[i : i + 2], 16) for i in (1, 3, 5)]
+    y = [int(b[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(p + (q - p) * t):02X}" for p, q in zip(x, y, strict=True))
+
+
+def band_colour(scale: Scale, band: str) -> str:
+    """The heatmap's colour at the band's position: best band green, worst red."""
+    labels = [b.label for b in scale.bands]
+    if band not in labels or len(labels) < 2:
+        return "#FFFFFF"
+    t = labels.index(band) / (len(labels) - 1)
+    colour = _blend(HIGH_COLOUR, MID_COLOUR, t * 2) if t <= 0.5 else _blend(MID_COLOUR, LOW_COLOUR, t * 2 - 1)
+    return _blend(colour, "#FFFFFF", 0.35)
+
+
+class Styles:
+    """The formats of the comparison workbook, made once."""
+
+    def __init__(self, book: OutputBook) -> None:
+        add = book.wb.add_format
+        self.wb = book.wb
+        self.header = book.header
+        self.date = book.date
+        self.title = add({"bold": True, "font_size": 16, "font_color": NAVY, "valign": "vcenter"})
+        self.section = add({"bold": True, "font_size": 12, "font_color": NAVY, "bottom": 2, "bottom_color": NAVY})
+        self.subheading = add({"bold": True, "font_size": 12, "font_color": NAVY})
+        self.note = add({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"})
+        self.note_plain = add({"italic": True, "font_color": "#404040"})
+        self.text = add(BORDER)
+        self.wrap = add({**BORDER, "text_wrap": True})
+        self.wrap_bold = add({**BORDER, "text_wrap": True, "bold": True})
+        self.label = add({**BORDER, "text_wrap": True, "bold": True, "bg_color": "#F2F2F2"})
+        self.score = add({**BORDER, "num_format": "0.00"})
+        self.score_bold = add({**BORDER, "num_format": "0.00", "bold": True})
+        middle = {**BORDER, "valign": "vcenter"}
+        self.big_score = add({**middle, "num_format": "0.00", "bold": True, "font_size": 12})
+        self.mid_wrap = add({**middle, "text_wrap": True})
+        self.mid_bold = add({**middle, "text_wrap": True, "bold": True})
+        self.mid_count = add({**middle, "num_format": "0", "align": "center"})
+        self.int = add({**BORDER, "num_format": "0"})
+        self.general = add(BORDER)
+        self.flag = add({**BORDER, "text_wrap": True, "bg_color": "#FCE4D6"})
+        self.gap_fill = add({"bg_color": "#FCE4D6", "bold": True})
+        self.band = add(
+            {"bold": True, "bg_color": "#D9E2F3", "font_color": NAVY, "border": 1, "border_color": "#8EA9DB"}
+        )
+        self.muted = add({**BORDER, "italic": True, "font_color": "#7F7F7F"})
+        self.excluded_fill = add({"bg_color": "#F2DCDB", "font_color": "#7F7F7F"})
+        self.numbers = {k: add({**BORDER, "num_format": v}) for k, v in NUMBER_FORMATS.items()}
+        self.numbers_bold = {k: add({**BORDER, "num_format": v, "bold": True}) for k, v in NUMBER_FORMATS.items()}
+        self._bands: dict[tuple[str, str], Any] = {}
+
+    def band_cell(self, scale: Scale, band: str) -> Any:
+        key = (scale.id, band)
+        if key not in self._bands:
+            fill = band_colour(scale, band)
+            props = {**BORDER, "valign": "vcenter", "text_wrap": True, "bold": True, "bg_color": fill}
+            self._bands[key] = self.wb.add_format(props)
+        return self._bands[key]
+
+    def score_scale(self, ws: Any, r0: int, c0: int, r1: int, c1: int, scale: Scale) -> None:
+        """Colour score cells from the scale's lowest level (red) to its highest (green)."""
+        low = min(level.score for level in scale.levels)
+        high = max(level.score for level in scale.levels)
+        ws.conditional_format(
+            r0,
+            c0,
+            r1,
+            c1,
+            {
+                "type": "3_color_scale",
+                "min_type": "num",
+                "min_value": low,
+                "mid_type": "num",
+                "mid_value": (low + high) / 2,
+                "max_type": "num",
+                "max_value": high,
+                "min_color": LOW_COLOUR,
+                "mid_color": MID_COLOUR,
+                "max_color": HIGH_COLOUR,
+            },
+        )

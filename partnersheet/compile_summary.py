@@ -1,0 +1,233 @@
+"""The Summary sheet, the director's page: one table, one heatmap and one chart, on one printed page.
+
+All words about scores and bands come from the template's rating scale; the chart is a native
+Excel chart whose series point at the heatmap cells, and the page prints in whichever orientation
+shows it larger.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from .compile_scores import DISAGREEMENT_LEVELS, Instrument, InstrumentResult, PartnershipResult
+from .compile_styles import Styles, fit_height
+from .generate import NAVY
+from .layout import LINE_HEIGHT
+from .spec import Scale
+from .xlsx_out import OutputBook
+
+if TYPE_CHECKING:
+    from .compile import Comparison
+
+SERIES_COLOURS = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#7F6000", "#C55A11")
+FIRST_WIDTH, OTHER_WIDTH = 30.0, 15.0
+CHART_HEIGHT = 330
+
+
+def band_words(scale: Scale) -> str:
+    """'Highly effective 3.5 and above, Effective 2.5 to 3.5, ..., Ineffective below 1.5'."""
+    parts = []
+    for i, band in enumerate(scale.bands):
+        if i == 0:
+            parts.append(f"{band.label} {band.min:g} and above")
+        elif i == len(scale.bands) - 1:
+            parts.append(f"{band.label} below {scale.bands[i - 1].min:g}")
+        else:
+            parts.append(f"{band.label} {band.min:g} to {scale.bands[i - 1].min:g}")
+    return ", ".join(parts)
+
+
+def scale_notes(instrument: Instrument) -> list[str]:
+    """How the scores of an instrument are computed, in words taken from its spec."""
+    scale = instrument.scale
+    levels = ", ".join(f"{level.label} = {level.score:g}" for level in scale.levels)
+    lines = [f"{instrument.template.title}: each rating scores {levels}."]
+    if scale.not_observed:
+        lines.append(f"'{scale.not_observed}' and answers with problems are not counted.")
+    lines.append(
+        "An indicator's score is the mean of its criterion ratings over all raters; a partnership's overall "
+        "score is the mean of its indicator scores."
+    )
+    if scale.bands:
+        lines.append(f"Bands: {band_words(scale)}.")
+    lines.append(
+        f"An indicator is flagged for discussion when two raters are {DISAGREEMENT_LEVELS} or more levels apart "
+        "on one of its criteria."
+    )
+    return lines
+
+
+def _levels(gap: float) -> str:
+    return f"{gap:g} level{'s' * (gap != 1)}"
+
+
+def _summary_cells(p: PartnershipResult, sides: tuple[str, ...]) -> list[Any]:
+    """One row of the partnerships table; indicator scores themselves are in the heatmap below."""
+    strongest, weakest, disagreement = p.strongest, p.weakest, p.disagreement
+    cells: list[Any] = [p.label, p.overall, p.band]
+    cells += [p.raters_by_side.get(side, 0) for side in sides] if sides else [p.raters]
+    cells.append(strongest.indicator.label if strongest else "")
+    cells.append(weakest.indicator.label if weakest else "")
+    if disagreement is not None:
+        cells.append(f"{disagreement.indicator.label} ({_levels(disagreement.rater_gap)})")
+    else:
+        cells.append("One rater only" if p.raters < 2 else "None: raters agree")
+    return cells
+
+
+class _Page:
+    """The Summary sheet and the height of every row set so far, to choose how it prints."""
+
+    # Printable area of a US Letter page in points with the margins below, (across, down).
+    LANDSCAPE = (10.4 * 72, 7.3 * 72)
+    PORTRAIT = (7.9 * 72, 9.8 * 72)
+
+    def __init__(self, ws: Any, widths: list[float]) -> None:
+        self.ws = ws
+        self.widths = widths
+        self.heights: dict[int, float] = {}
+
+    def set_row(self, row: int, height: float) -> None:
+        self.heights[row] = height
+        self.ws.set_row(row, height)
+
+    def print_setup(self, last_row: int) -> None:
+        """One page, in whichever orientation shows it larger."""
+        across = sum(int(w * 7 + 0.5) + 5 for w in self.widths) * 0.75
+        down = sum(self.heights.get(r, LINE_HEIGHT) for r in range(last_row + 1))
+
+        def scale(page: tuple[float, float]) -> float:
+            return min(page[0] / across, page[1] / down, 1.0)
+
+        if scale(self.PORTRAIT) > scale(self.LANDSCAPE):
+            self.ws.set_portrait()
+        else:
+            self.ws.set_landscape()
+        self.ws.set_paper(1)
+        self.ws.center_horizontally()
+        self.ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.5)
+        self.ws.print_area(0, 0, last_row, len(self.widths) - 1)
+        self.ws.fit_to_pages(1, 1)
+
+
+def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
+    ws = book.wb.add_worksheet("Summary")
+    ws.hide_gridlines(2)
+    results = [res for res in c.instruments if res.partnerships]
+    columns = max(
+        [4 + max(len(res.instrument.sides), 1) for res in results]
+        + [len(res.instrument.indicators) + 2 for res in results]
+        + [8]
+    )
+    widths = [FIRST_WIDTH] + [OTHER_WIDTH] * (columns - 1)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    page = _Page(ws, widths)
+    last = columns - 1
+    title = results[0].instrument.template.title if len(results) == 1 else "Partnership comparison"
+    ws.merge_range(0, 0, 0, last, f"{title}: comparison", st.title)
+    page.set_row(0, 26)
+    included = c.compiled - len(c.excluded)
+    intro = (
+        f"Compiled {c.compiled_at:%Y-%m-%d} from {c.compiled} workbook{'s' * (c.compiled != 1)}: {included} in the "
+        f"scores, {len(c.excluded)} excluded with problems (see Problems), {c.unreadable} unreadable."
+    )
+    if c.candidates:
+        n = len(c.candidates)
+        intro += f" {n} candidate table{'s' * (n != 1)}: see Candidates."
+    ws.merge_range(1, 0, 1, last, intro, st.note)
+    page.set_row(1, fit_height(intro, sum(widths)))
+    row = 2
+    if not results:
+        ws.write_string(row, 0, "No rated assessments among the inputs.", st.note_plain)
+        row += 1
+    for res in results:
+        row = _instrument_block(book, st, page, res, row)
+    page.print_setup(row)
+    ws.set_footer(f"&L&8partnersheet {c.tool_version}&R&8Compiled {c.compiled_at:%Y-%m-%d}")
+
+
+def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: InstrumentResult, row: int) -> int:
+    ws, widths = page.ws, page.widths
+    instrument = res.instrument
+    scale, sides = instrument.scale, instrument.sides
+    last = len(widths) - 1
+    words = f"Bands: {band_words(scale)}. " if scale.bands else ""
+    words += (
+        "Strongest and weakest are the highest and lowest indicator scores (all scores are in the heatmap); the "
+        "largest disagreement is the widest gap between two raters on one criterion (details on Indicators)."
+    )
+    ws.merge_range(row, 0, row, last, words, st.note)
+    page.set_row(row, fit_height(words, sum(widths)))
+    row += 2
+    ws.merge_range(row, 0, row, last, "Partnerships", st.section)
+    row += 1
+    headers = ["Partnership", "Overall score", "Band"]
+    headers += [f"{side} raters" for side in sides] if sides else ["Raters"]
+    headers += ["Strongest indicator", "Weakest indicator", "Largest disagreement"]
+    for col, text in enumerate(headers):
+        ws.write_string(row, col, text, st.header)
+    page.set_row(row, max(fit_height(text, width, bold=True) for text, width in zip(headers, widths, strict=False)))
+    for p in res.partnerships:
+        row += 1
+        cells = _summary_cells(p, sides)
+        fmts = [st.mid_bold, st.big_score, st.band_cell(scale, p.band)] + [st.mid_count] * (len(cells) - 6)
+        fmts += [st.mid_wrap] * 3
+        height = LINE_HEIGHT + 3
+        for col, (value, fmt) in enumerate(zip(cells, fmts, strict=True)):
+            book.write_cell(ws, row, col, value, fmt)
+            if isinstance(value, str):
+                height = max(height, fit_height(value, widths[col]))
+        page.set_row(row, height)
+    row += 2
+    ws.merge_range(row, 0, row, last, "Indicator scores (colours run from the lowest level to the highest)", st.section)
+    row += 1
+    header_row = row
+    labels = [ind.label for ind in instrument.indicators] + ["Overall"]
+    ws.write_string(row, 0, "Partnership", st.header)
+    for col, text in enumerate(labels, start=1):
+        ws.write_string(row, col, text, st.header)
+    page.set_row(row, max(fit_height(text, OTHER_WIDTH, 2, bold=True) for text in labels))
+    first = row + 1
+    for p in res.partnerships:
+        row += 1
+        book.write_cell(ws, row, 0, p.label, st.wrap_bold)
+        for col, r in enumerate(p.indicators, start=1):
+            book.write_cell(ws, row, col, r.score, st.score)
+        book.write_cell(ws, row, len(labels), p.overall, st.score_bold)
+        page.set_row(row, fit_height(p.label, widths[0], bold=True))
+    st.score_scale(ws, first, 1, row, len(labels), scale)
+    row += 2
+    chart = book.wb.add_chart({"type": "column"})
+    for j in range(len(instrument.indicators)):
+        col = j + 1
+        chart.add_series(
+            {
+                "name": ["Summary", header_row, col],
+                "categories": ["Summary", first, 0, row - 2, 0],
+                "values": ["Summary", first, col, row - 2, col],
+                "fill": {"color": SERIES_COLOURS[j % len(SERIES_COLOURS)]},
+                "border": {"none": True},
+                "gap": 60,
+            }
+        )
+    low = min(level.score for level in scale.levels)
+    high = max(level.score for level in scale.levels)
+    chart.set_title({"name": "Indicator scores by partnership", "name_font": {"size": 11, "color": NAVY}})
+    chart.set_y_axis(
+        {
+            "min": min(0.0, low),
+            "max": high,
+            "major_unit": instrument.step,
+            "num_format": "0",
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            "num_font": {"size": 9},
+        }
+    )
+    chart.set_x_axis({"num_font": {"size": 9}})
+    chart.set_legend({"position": "bottom", "font": {"size": 9}})
+    width_px = sum(int(w * 7 + 0.5) + 5 for w in widths)
+    chart.set_size({"width": width_px, "height": CHART_HEIGHT})
+    ws.insert_chart(row, 0, chart, {"x_offset": 0, "y_offset": 4, "object_position": 3})
+    return row + math.ceil(CHART_HEIGHT / 20) + 1
