@@ -6,40 +6,15 @@ word; headings and labels in bold count as wider.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from .generate import NAVY, NUMBER_FORMATS
-from .layout import LINE_HEIGHT
+from .layout import LINE_HEIGHT, wrapped_lines
 from .spec import Scale
 from .xlsx_out import OutputBook
 
 BORDER = {"border": 1, "border_color": "#D0D0D0", "valign": "top"}
 LOW_COLOUR, MID_COLOUR, HIGH_COLOUR = "#F8696B", "#FFEB84", "#63BE7B"
-
-
-@lru_cache(maxsize=65536)
-def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
-    """How many lines ``text`` wraps to in a column ``width`` characters wide, word by word.
-
-    A column's width counts digits; ordinary text runs about a fifth narrower, so a line holds
-    about 1.2 x width characters; bold text about 1 x width.
-    """
-    per_line = max(int(width * (1.0 if bold else 1.2)), 6)
-    lines = 0
-    for paragraph in str(text).split("\n"):
-        count, used = 1, 0
-        for word in paragraph.split():
-            if used and used + 1 + len(word) <= per_line:
-                used += 1 + len(word)
-            elif used:
-                count, used = count + 1, len(word)
-            else:
-                used = len(word)
-            while used > per_line:
-                count, used = count + 1, used - per_line
-        lines += count
-    return lines
 
 
 def fit_height(text: str, width: float, min_lines: int = 1, bold: bool = False) -> float:

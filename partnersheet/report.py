@@ -50,12 +50,18 @@ def write_problem_workbook(batch: Batch, path: Path, force: bool = False) -> Pat
     """A workbook a coordinator can filter by file and send back: one row per problem."""
     book = OutputBook()
     summary_rows = [(Path(f.file).name, f.status, f.errors, f.warnings, f.file) for f in batch.files]
-    book.table("Files", ("File", "Status", "Errors", "Warnings", "Full path"), summary_rows, widths=(34, 12, 9, 10, 60))
     book.table(
         "Problems",
         PROBLEM_HEADERS,
         problem_rows(batch),
-        widths=(30, 18, 7, 40, 9, 20, 50, 50, 24),
-        wrap_cols=(3, 6, 7, 8),
+        widths=(28, 12, 6, 30, 8, 16, 40, 40, 16),
+        wrap_cols=(0, 3, 6, 7, 8),
+    )
+    book.table(
+        "Files",
+        ("File", "Status", "Errors", "Warnings", "Full path"),
+        summary_rows,
+        widths=(34, 12, 9, 10, 60),
+        wrap_cols=(0, 4),
     )
     return atomic_write(path, book.close(), force)

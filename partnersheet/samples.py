@@ -43,8 +43,9 @@ def _rating(template: Template, field_scale: str, score: float, rng: random.Rand
     return nearest.label
 
 
-def _effectiveness_answers(template: Template, partnership: dict[str, Any], rater: dict[str, Any],
-                           round_: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+def _effectiveness_answers(
+    template: Template, partnership: dict[str, Any], rater: dict[str, Any], round_: dict[str, Any], rng: random.Random
+) -> dict[str, Any]:
     answers: dict[str, Any] = {"rater_organization": rater["organization"], "assessment_date": round_["date"]}
     bias = rng.uniform(-0.35, 0.35) + round_["shift"]
     if rater["side"] == "Partner":
@@ -91,13 +92,23 @@ def build_samples(out_dir: str | Path, force: bool = False) -> list[SampleFile]:
     def write(name: str, content: bytes, purpose: str) -> None:
         made.append(SampleFile(atomic_write(out / name, content, force), purpose))
 
-    def effectiveness(partnership: dict[str, Any], rater: dict[str, Any], round_: dict[str, Any],
-                      answers: dict[str, Any]) -> tuple[str, bytes]:
-        who = personalise(rubric, {"library": data["library"], "partner": partnership["partner"],
-                                   "rater": rater["name"], "side": rater["side"], "round": round_["label"]})
+    def effectiveness(
+        partnership: dict[str, Any], rater: dict[str, Any], round_: dict[str, Any], answers: dict[str, Any]
+    ) -> tuple[str, bytes]:
+        who = personalise(
+            rubric,
+            {
+                "library": data["library"],
+                "partner": partnership["partner"],
+                "rater": rater["name"],
+                "side": rater["side"],
+                "round": round_["label"],
+            },
+        )
         name = "-".join(["effectiveness", slug(who.partner), slug(who.rater), slug(who.round)]) + ".xlsx"
-        content = generate_bytes(rubric, who, workbook_id=workbook_id_for(rubric, who, name),
-                                 created=DEFAULT_CREATED, answers=answers)
+        content = generate_bytes(
+            rubric, who, workbook_id=workbook_id_for(rubric, who, name), created=DEFAULT_CREATED, answers=answers
+        )
         return name, content
 
     for partnership in data["partnerships"]:
@@ -105,14 +116,25 @@ def build_samples(out_dir: str | Path, force: bool = False) -> list[SampleFile]:
             for rater in partnership["raters"]:
                 answers = _effectiveness_answers(rubric, partnership, rater, round_, rng)
                 name, content = effectiveness(partnership, rater, round_, answers)
-                write(name, content, f"{rater['name']} ({rater['side']}) rates {partnership['partner']}, "
-                                     f"{round_['label']}")
+                write(
+                    name,
+                    content,
+                    f"{rater['name']} ({rater['side']}) rates {partnership['partner']}, {round_['label']}",
+                )
 
     t = data["table"]
     who = personalise(table, {"library": data["library"], "rater": t["rater"]})
-    write(t["file"], generate_bytes(table, who, workbook_id=workbook_id_for(table, who, t["file"]),
-                                    created=DEFAULT_CREATED, answers=t["answers"]),
-          "Partnership table comparing three candidate organizations")
+    write(
+        t["file"],
+        generate_bytes(
+            table,
+            who,
+            workbook_id=workbook_id_for(table, who, t["file"]),
+            created=DEFAULT_CREATED,
+            answers=t["answers"],
+        ),
+        "Partnership table comparing three candidate organizations",
+    )
 
     # Flawed returns, as they really come back.
     health, food, college = data["partnerships"]
@@ -134,11 +156,18 @@ def build_samples(out_dir: str | Path, force: bool = False) -> list[SampleFile]:
     renamer = {"name": "Lee Chen", "organization": data["library"], "side": "Library"}
     answers = _effectiveness_answers(rubric, health, renamer, fall, rng)
     name, content = effectiveness(health, renamer, fall, answers)
-    write("renamed-sheet-" + name, _rename_sheet(content, rubric.sheets[0].name, "My ratings"),
-          "Form sheet renamed by the rater: still reads correctly")
+    write(
+        "renamed-sheet-" + name,
+        _rename_sheet(content, rubric.sheets[0].name, "My ratings"),
+        "Form sheet renamed by the rater: still reads correctly",
+    )
 
-    truncated = effectiveness(health, {"name": "Robin Ford", "side": "Partner"}, fall,
-                              {"assessment_date": date(2026, 10, 20)})[1]
-    write("flawed-email-attachment-cut-short.xlsx", truncated[: len(truncated) // 2],
-          "Flawed: an attachment cut short in transit (unreadable)")
+    truncated = effectiveness(
+        health, {"name": "Robin Ford", "side": "Partner"}, fall, {"assessment_date": date(2026, 10, 20)}
+    )[1]
+    write(
+        "flawed-email-attachment-cut-short.xlsx",
+        truncated[: len(truncated) // 2],
+        "Flawed: an attachment cut short in transit (unreadable)",
+    )
     return made

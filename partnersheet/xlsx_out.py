@@ -15,6 +15,7 @@ from typing import Any
 import xlsxwriter
 
 from .generate import WORKBOOK_OPTIONS
+from .layout import LINE_HEIGHT, wrapped_lines
 
 HEADER = {
     "bold": True,
@@ -52,7 +53,7 @@ class OutputBook:
         elif isinstance(value, datetime | date):
             ws.write_datetime(row, col, value, fmt or self.date)
         else:
-            ws.write_string(row, col, str(value), fmt)
+            ws.write_string(row, col, str(value), fmt or self.plain)
 
     def table(
         self,
@@ -68,10 +69,18 @@ class OutputBook:
         ws = self.wb.add_worksheet(name)
         for col, header in enumerate(headers):
             ws.write_string(first_row, col, header, self.header)
+        widths = list(widths or [18] * len(headers))
+        ws.set_row(
+            first_row,
+            max(wrapped_lines(h, w, bold=True) for h, w in zip(headers, widths, strict=True)) * LINE_HEIGHT + 3,
+        )
         for r, values in enumerate(rows, start=first_row + 1):
             for col, value in enumerate(values):
                 self.write_cell(ws, r, col, value, self.wrap if col in wrap_cols else None)
-        for col, width in enumerate(widths or [18] * len(headers)):
+            lines = max((wrapped_lines(str(values[c] or ""), widths[c]) for c in wrap_cols), default=1)
+            if lines > 1:
+                ws.set_row(r, lines * LINE_HEIGHT + 3)
+        for col, width in enumerate(widths):
             ws.set_column(col, col, width)
         ws.freeze_panes(first_row + 1, 0)
         if headers:

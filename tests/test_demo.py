@@ -1,0 +1,59 @@
+"""The demo and the committed samples: the newcomer's first command must work end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from partnersheet.cli import cli
+from partnersheet.samples import build_samples
+from partnersheet.validate import validate_paths
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "returns"
+
+
+def test_committed_samples_are_up_to_date(tmp_path: Path) -> None:
+    """samples/ must be what scripts/make_samples.py makes from today's templates."""
+    made = build_samples(tmp_path)
+    assert sorted(p.name for p in SAMPLES.iterdir()) == sorted(s.path.name for s in made)
+    stale = [s.path.name for s in made if s.path.read_bytes() != (SAMPLES / s.path.name).read_bytes()]
+    assert not stale, f"run `python scripts/make_samples.py`: {stale}"
+
+
+def test_samples_show_good_and_flawed_returns() -> None:
+    batch = validate_paths([SAMPLES])
+    by_name = {Path(f.file).name: f for f in batch.files}
+    flawed = {name: f for name, f in by_name.items() if name.startswith("flawed-")}
+    assert flawed and all(f.errors for f in flawed.values())
+    codes = {p.code for f in flawed.values() for p in f.problems}
+    assert {"required-missing", "not-a-rating", "corrupt"} <= codes
+    renamed = next(f for name, f in by_name.items() if name.startswith("renamed-sheet-"))
+    assert renamed.status == "valid"
+    good = [f for name, f in by_name.items() if not name.startswith(("flawed-", "renamed-"))]
+    assert len(good) >= 20 and all(f.status == "valid" for f in good)
+    templates = {f.template_id for f in good}
+    assert templates == {"effectiveness", "partnership-table"}
+    sides = {f.identity["side"] for f in good if f.template_id == "effectiveness"}
+    rounds = {f.identity["round"] for f in good if f.template_id == "effectiveness"}
+    assert sides == {"Library", "Partner"} and len(rounds) == 2
+
+
+def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "Open first:" in result.output and "comparison.xlsx" in result.output
+    comparison = target / "comparison.xlsx"
+    for path in (target / "blank" / "effectiveness.xlsx", target / "blank" / "partnership-table.xlsx",
+                 target / "problems.xlsx", comparison, target / "comparison-data.csv"):
+        assert path.is_file(), path
+        assert str(path.relative_to(tmp_path)) in result.output.replace("\\", "/") or path.name in result.output
+    wb = openpyxl.load_workbook(comparison, read_only=True)
+    assert wb.sheetnames[0] == "Summary"
+    problems = [row for row in wb["Problems"].iter_rows(values_only=True)]
+    assert any("flawed-email-attachment-cut-short.xlsx" in str(cell) for row in problems for cell in row)
+    again = CliRunner().invoke(cli, ["demo", str(target)])
+    assert again.exit_code == 1 and "--force" in again.output
+    assert CliRunner().invoke(cli, ["demo", str(target), "--force", "--quiet"]).exit_code == 0
