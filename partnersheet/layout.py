@@ -146,7 +146,7 @@ def _rubric(b: _Builder, section: Section) -> None:
         b.text(first, 1, group.label, "group", last_row=b.row - 1 if len(ratings) > 1 else None)
         for f in group.fields:
             if f.type != "rating":
-                b.text(b.row, 1, f.label, "label_small")
+                b.text(b.row, 1, f.label, "label")
                 b.answer(b.row, 2, f)
                 b.text(b.row, 3, "", "blank")
                 b.row += 1
