@@ -11,19 +11,27 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+# The function `generate` shares its name with its module: import it now, so the package
+# attribute is the function whatever is imported later.
+from .generate import Personalisation, generate, generate_bytes, personalise
+from .spec import builtin_templates, load_template
+
 _EXPORTS = {
-    "load_template": "spec",
-    "builtin_templates": "spec",
-    "Personalisation": "generate",
-    "personalise": "generate",
-    "generate": "generate",
-    "generate_bytes": "generate",
     "read_submission": "read",
     "validate_paths": "validate",
     "compile_paths": "compile",
     "run_demo": "demo",
 }
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Personalisation",
+    "__version__",
+    "builtin_templates",
+    "generate",
+    "generate_bytes",
+    "load_template",
+    "personalise",
+    *_EXPORTS,
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -57,3 +57,16 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
     again = CliRunner().invoke(cli, ["demo", str(target)])
     assert again.exit_code == 1 and "--force" in again.output
     assert CliRunner().invoke(cli, ["demo", str(target), "--force", "--quiet"]).exit_code == 0
+
+
+def test_public_api_names_the_functions() -> None:
+    """`from partnersheet import generate` is the function even after its module was imported."""
+    import partnersheet
+    import partnersheet.generate
+
+    for name in partnersheet.__all__:
+        if name != "__version__":
+            assert callable(getattr(partnersheet, name)), name
+    from partnersheet import compile_paths, generate, read_submission, validate_paths
+
+    assert all(callable(f) for f in (compile_paths, generate, read_submission, validate_paths))
