@@ -17,8 +17,6 @@ from typing import Any
 from .read import Submission
 from .spec import Field, Scale, Template
 
-# Raters this many scale levels apart on one criterion: the indicator is flagged for discussion.
-DISAGREEMENT_LEVELS = 2
 INCLUDED = "ok"
 EXCLUDED = "excluded"
 NO_PARTNER = "(partner not named)"
@@ -141,7 +139,7 @@ class IndicatorResult:
     rater_gap: float
     """The largest distance, in scale levels, between two raters' ratings of one criterion."""
     flagged: tuple[tuple[str, float], ...]
-    """Criteria (label, levels apart) where raters are DISAGREEMENT_LEVELS or more apart."""
+    """Criteria (label, levels apart) where raters are the scale's ``discuss_levels`` or more apart."""
     by_side: dict[str, SideScore]
 
     def gap(self, sides: tuple[str, ...]) -> float | None:
@@ -286,7 +284,7 @@ def _indicator_result(
         by_criterion.setdefault(r.criterion, []).append(r.score)
     labels = {f.id: f.label for f in indicator.criteria}
     gaps = [(labels[c], instrument.levels_apart(min(s), max(s))) for c, s in by_criterion.items() if len(s) > 1]
-    flagged = tuple((label, gap) for label, gap in gaps if gap >= DISAGREEMENT_LEVELS - 1e-9)
+    flagged = tuple((label, gap) for label, gap in gaps if gap >= instrument.scale.discuss_levels - 1e-9)
     by_side = {}
     for side in instrument.sides:
         mine = [r for r in ratings if r.side == side]

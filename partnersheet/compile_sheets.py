@@ -14,7 +14,7 @@ from typing import Any
 
 from .compile import EXCLUDED, TIDY_COLUMNS, TIDY_KEYS, Comparison
 from .compile_data import Body, RowsSheet, shade_rows_where
-from .compile_scores import DISAGREEMENT_LEVELS, InstrumentResult
+from .compile_scores import InstrumentResult
 from .compile_styles import Styles, fit_height
 from .compile_summary import draw_summary, scale_notes
 from .files import atomic_write
@@ -93,10 +93,11 @@ def _indicators(book: OutputBook, st: Styles, instruments: list[InstrumentResult
     headers = ("Partnership", "Indicator", "Score", "Band", "Ratings", "Raters", "Not observed")
     headers += ("Lowest", "Highest", "Spread", "Largest gap between raters (levels)", "For discussion")
     widths = (30, 30, 8, 17, 8, 8, 9, 8, 8, 8, 13, 50)
+    discuss = sorted({res.instrument.scale.discuss_levels for res in instruments}) or [2]
     note = (
         "Score: mean of the criterion ratings of all raters in the scores (Not observed is not counted). "
         "Lowest, Highest and Spread are over those ratings; the largest gap compares two raters on the same "
-        f"criterion, and a gap of {DISAGREEMENT_LEVELS} levels or more is flagged for discussion."
+        f"criterion, and a gap of {' or '.join(map(str, discuss))} levels or more is flagged for discussion."
     )
     ws = _sheet(book, st, "Indicators", "Indicators by partnership", note, widths)
     rows = [(p, r) for res in instruments for p in res.partnerships for r in p.indicators]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from .compile_scores import DISAGREEMENT_LEVELS, Instrument, InstrumentResult, PartnershipResult
+from .compile_scores import Instrument, InstrumentResult, PartnershipResult
 from .compile_styles import Styles, fit_height
 from .generate import NAVY
 from .layout import LINE_HEIGHT
@@ -52,7 +52,7 @@ def scale_notes(instrument: Instrument) -> list[str]:
     if scale.bands:
         lines.append(f"Bands: {band_words(scale)}.")
     lines.append(
-        f"An indicator is flagged for discussion when two raters are {DISAGREEMENT_LEVELS} or more levels apart "
+        f"An indicator is flagged for discussion when two raters are {scale.discuss_levels} or more levels apart "
         "on one of its criteria."
     )
     return lines

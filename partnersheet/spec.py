@@ -80,6 +80,7 @@ class Scale:
     levels: tuple[Level, ...]
     not_observed: str | None
     bands: tuple[Band, ...]
+    discuss_levels: int = 2
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -481,8 +482,16 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
         )
         if [b.min for b in bands] != sorted((b.min for b in bands), reverse=True):
             raise r.fail(f"{spath}.bands", "bands must be listed from the highest minimum down")
+        discuss = r.get(sraw, "discuss_levels", spath, int, 2)
+        if discuss < 1:
+            raise r.fail(f"{spath}.discuss_levels", "must be 1 or more")
         scales[name] = Scale(
-            name, r.get(sraw, "title", spath, str, name), levels, r.get(sraw, "not_observed", spath, str, None), bands
+            name,
+            r.get(sraw, "title", spath, str, name),
+            levels,
+            r.get(sraw, "not_observed", spath, str, None),
+            bands,
+            discuss,
         )
     instr_raw = r.get(raw, "instructions", "", dict)
     return_to = r.get(raw, "return_to", "", str)
