@@ -176,7 +176,8 @@ def measure(kind: str, corpus: Path) -> dict[str, float]:
         rows = (run_floor if kind == "floor" else run_compile)(corpus, out)
         seconds = time.perf_counter() - start
         size = out.stat().st_size
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is this process's own peak; ru_maxrss would also carry the parent's peak across exec.
+    own = int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text())[1]) / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"seconds": seconds, "rows": rows, "maxrss_mb": own, "children_maxrss_mb": children, "bytes": size}
 
