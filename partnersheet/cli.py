@@ -33,6 +33,21 @@ class _Group(click.Group):
         except SpecError as exc:
             click.echo(f"Error: broken template spec: {exc}", err=True)
             sys.exit(2)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:  # output piped into `head` and closed: not an error
+            sys.stderr.close()
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            click.echo(
+                f"Error: partnersheet failed unexpectedly ({type(exc).__name__}: {exc}). "
+                "This is a bug: please report it with the command you ran.",
+                err=True,
+            )
+            sys.exit(1)
 
 
 def force_option(fn: Callable[..., Any]) -> Callable[..., Any]:
