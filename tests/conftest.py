@@ -49,6 +49,17 @@ def partnership_table() -> Template:
     return load_template("partnership-table")
 
 
+@pytest.fixture
+def eff(effectiveness: Template) -> Template:
+    """Short alias used by the read and validate tests."""
+    return effectiveness
+
+
+@pytest.fixture
+def table(partnership_table: Template) -> Template:
+    return partnership_table
+
+
 @pytest.fixture(params=["effectiveness", "partnership-table"])
 def template(request: pytest.FixtureRequest) -> Template:
     """Each built-in template in turn."""

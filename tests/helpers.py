@@ -30,6 +30,8 @@ COVERED: dict[str, list[str]] = {}
 
 VALID_DATE = date(2026, 3, 15)
 
+WHO = {"partner": "County Health Department", "rater": "A. Rivera", "side": "library", "round": "Spring 2026"}
+
 
 def covers(*codes: str) -> Callable[[F], F]:
     """Mark a test as the one that triggers and checks these problem codes."""

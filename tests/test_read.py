@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from helpers import (
     VALID_DATE,
+    WHO,
     cell_of,
     fill,
     fingerprint,
@@ -30,20 +31,8 @@ from helpers import (
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from partnersheet.read import Submission, Value, read_submission
-from partnersheet.spec import Template, load_template
+from partnersheet.spec import Template
 from partnersheet.validate import check_submission
-
-WHO = {"partner": "County Health Department", "rater": "A. Rivera", "side": "library", "round": "Spring 2026"}
-
-
-@pytest.fixture
-def eff() -> Template:
-    return load_template("effectiveness")
-
-
-@pytest.fixture
-def table() -> Template:
-    return load_template("partnership-table")
 
 
 def read_ok(path: Path) -> Submission:

@@ -18,6 +18,7 @@ import test_unusable_files  # noqa: F401  (registers the file-level codes it cov
 from click.testing import CliRunner, Result
 from helpers import (
     COVERED,
+    WHO,
     cell_of,
     covers,
     fill,
@@ -35,18 +36,6 @@ from partnersheet.problems import CATALOGUE, Problem
 from partnersheet.read import Submission, Unreadable, read_submission
 from partnersheet.spec import Template, load_template, load_template_file
 from partnersheet.validate import check_submission, validate_paths
-
-WHO = {"partner": "County Health Department", "rater": "A. Rivera", "side": "library", "round": "Spring 2026"}
-
-
-@pytest.fixture
-def eff() -> Template:
-    return load_template("effectiveness")
-
-
-@pytest.fixture
-def table() -> Template:
-    return load_template("partnership-table")
 
 
 def run(*args: Any) -> Result:
