@@ -278,6 +278,7 @@ def compile_(
     from .compile import check_tidy_path, compile_paths, write_tidy
     from .compile_sheets import write_comparison
     from .files import check_writable
+    from .read import is_partnersheet_output
     from .validate import collect_paths
 
     if output.suffix.lower() != ".xlsx":
@@ -288,7 +289,13 @@ def compile_(
         check_tidy_path(data_path)
         check_writable(data_path, force)
         outputs.add(data_path.resolve())
-    files = [f for f in collect_paths(paths) if f.resolve() not in outputs]
+    inputs = collect_paths(paths)
+    for f in inputs:
+        if f.resolve() in outputs and not is_partnersheet_output(f):
+            raise UsageError(
+                f"{f}: is one of the returned workbooks; it would be overwritten", "write the comparison somewhere else"
+            )
+    files = [f for f in inputs if f.resolve() not in outputs]
     if not files:
         raise UsageError(
             "no workbooks found in " + ", ".join(map(str, paths)),

@@ -26,7 +26,7 @@ STATUS_WORDS = {"valid": "in the scores", "invalid": "excluded from scores", "un
 
 def build_workbook(c: Comparison) -> bytes:
     """The whole comparison workbook, in memory."""
-    book = OutputBook()
+    book = OutputBook("comparison")
     st = Styles(book)
     book.wb.set_properties(
         {
@@ -152,14 +152,14 @@ def _perspectives(book: OutputBook, st: Styles, instruments: list[InstrumentResu
                     values += [s.score if s else None, s.ratings if s else None]
                 if len(sides) >= 2:
                     values.append(r.gap(sides))
-                _perspective_row(book, st, ws, row, values)
+                _perspective_row(book, st, ws, row, values, widths)
             row += 1
             values = [p.label, "All indicators"]
             for side in sides:
                 values += [p.side_overall.get(side), None]
             if len(sides) >= 2:
                 values.append(p.side_gap(sides))
-            _perspective_row(book, st, ws, row, values, bold=True)
+            _perspective_row(book, st, ws, row, values, widths, bold=True)
         if len(sides) >= 2 and row > top:
             step = res.instrument.step
             gap_col = len(headers) - 1
@@ -175,7 +175,10 @@ def _perspectives(book: OutputBook, st: Styles, instruments: list[InstrumentResu
         ws.write_string(top + 1, 0, "No rated assessments among the inputs.", st.note_plain)
 
 
-def _perspective_row(book: OutputBook, st: Styles, ws: Any, row: int, values: list[Any], bold: bool = False) -> None:
+def _perspective_row(
+    book: OutputBook, st: Styles, ws: Any, row: int, values: list[Any], widths: Sequence[float], bold: bool = False
+) -> None:
+    ws.set_row(row, max(fit_height(str(values[c] or ""), widths[c], bold=bold) for c in (0, 1)))
     for col, value in enumerate(values):
         if col < 2:
             fmt = st.wrap_bold if bold else st.wrap
@@ -299,7 +302,7 @@ def _problems(book: OutputBook, st: Styles, c: Comparison) -> None:
         values += (p.field_label, p.value, p.message, p.hint)
         for col, value in enumerate(values):
             book.write_cell(ws, row, col, value, st.wrap)
-        ws.set_row(row, max(fit_height(p.message, widths[8], 1), fit_height(p.hint, widths[9], 1)))
+        ws.set_row(row, max(fit_height(str(v or ""), w) for v, w in zip(values, widths, strict=True)))
     if not rows:
         ws.write_string(top + 1, 0, "No problems found.", st.note_plain)
 

@@ -22,7 +22,7 @@ from . import __version__
 from .errors import UsageError
 from .files import atomic_write, check_writable
 from .layout import SheetLayout, layout_for
-from .spec import IDENTITY_KEYS, Field, Template
+from .spec import IDENTITY_KEYS, TEXT_TYPES, Field, Template
 
 LISTS_SHEET = "_lists"
 META_SHEET = "_meta"
@@ -181,6 +181,8 @@ class _Writer:
             props = dict(PREFILLED if prefilled else INPUT_BASE)
             if f.type in NUMBER_FORMATS:
                 props["num_format"] = NUMBER_FORMATS[f.type]
+            elif f.type in TEXT_TYPES:
+                props["num_format"] = "@"  # text stays as typed: "1/2" is not a date, "00123" keeps its zeros
             if f.type in ("choice", "rating", "integer", "currency", "hours", "date"):
                 props["text_wrap"] = False
             self.input_formats[key] = self.wb.add_format(props)

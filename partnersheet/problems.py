@@ -24,6 +24,16 @@ class Code:
 CATALOGUE: dict[str, Code] = {
     # Files that cannot be used at all.
     "file-missing": Code(ERROR, "file not found", "check the file name and folder"),
+    "no-permission": Code(
+        ERROR,
+        "cannot be opened here ({detail})",
+        "check you are allowed to read it, or copy it to a folder you can read",
+    ),
+    "partnersheet-output": Code(
+        WARNING,
+        "skipped: a {detail} written by partnersheet, not a returned workbook",
+        "keep outputs outside the folder of returned workbooks",
+    ),
     "file-empty": Code(ERROR, "the file is empty (0 bytes)", "ask for the workbook to be sent again"),
     "not-a-spreadsheet": Code(
         ERROR, "not a spreadsheet ({detail})", "ask for the completed .xlsx workbook, not another kind of file"

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -290,7 +292,14 @@ def _ods_formulas(table: Any) -> dict[tuple[int, int], str]:
 
 def _load(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            if os.access(path, os.R_OK | os.X_OK):
+                raise Unusable("not-a-spreadsheet", "a folder")
+            raise Unusable("no-permission", "a folder that cannot be opened")
+        if not stat.S_ISREG(info.st_mode):
+            raise Unusable("not-a-spreadsheet", "not a regular file")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise Unusable("not-partnersheet", f"{size // 1_000_000} MB, far larger than a partnersheet workbook")
         return path.read_bytes()
@@ -299,7 +308,15 @@ def _load(path: Path) -> bytes:
     except IsADirectoryError:
         raise Unusable("not-a-spreadsheet", "a folder") from None
     except PermissionError:
-        raise Unusable("corrupt", "permission denied") from None
+        raise Unusable("no-permission", "permission denied") from None
+    except OSError as exc:
+        raise Unusable("no-permission", exc.strerror or str(exc)) from None
+
+
+def is_partnersheet_output(path: str | Path) -> bool:
+    """Whether a file is a comparison or report this tool wrote (safe to replace with --force)."""
+    result = read_submission(path)
+    return isinstance(result, Unreadable) and result.problem.code == "partnersheet-output"
 
 
 def read_submission(path: str | Path, templates: dict[str, Template] | None = None) -> Submission | Unreadable:
@@ -324,6 +341,8 @@ def _read(path: Path, name: str, data: bytes, digest: str, templates: dict[str, 
         meta = book.meta()
         template_id = meta.get("template_id", "")
         if not template_id:
+            if meta.get("output"):
+                raise Unusable("partnersheet-output", meta["output"])
             raise Unusable("not-partnersheet", "no partnersheet details inside")
         template = templates.get(template_id)
         if template is None:

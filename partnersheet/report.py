@@ -31,9 +31,10 @@ def text_report(batch: Batch, verbose_valid: bool = True) -> list[str]:
             lines.append(f"  {p.severity:<7} {where:<22} [{p.code}] {p.message}")
             lines.append(f"  {'':<7} {'':<22} fix: {p.hint}")
     s = batch.stats()
+    skipped = f", {s['skipped']} skipped" if s["skipped"] else ""
     lines.append(
         f"Checked {s['files']} file{'s' * (s['files'] != 1)}: {s['valid']} valid, "
-        f"{s['invalid']} with errors, {s['unreadable']} unreadable "
+        f"{s['invalid']} with errors, {s['unreadable']} unreadable{skipped} "
         f"({s['errors']} errors, {s['warnings']} warnings)"
     )
     return lines
@@ -48,7 +49,7 @@ def problem_rows(batch: Batch) -> list[tuple[str, ...]]:
 
 def write_problem_workbook(batch: Batch, path: Path, force: bool = False) -> Path:
     """A workbook a coordinator can filter by file and send back: one row per problem."""
-    book = OutputBook()
+    book = OutputBook("problems report")
     summary_rows = [(Path(f.file).name, f.status, f.errors, f.warnings, f.file) for f in batch.files]
     book.table(
         "Problems",

@@ -25,26 +25,42 @@ PARALLEL_FROM = 150  # below this, starting worker processes costs more than it 
 CHUNK = 16
 
 
-def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
+def collect_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     """Expand folders into the workbooks inside them; skip Office lock files and hidden files.
 
-    Files named directly are kept whatever their name, so a wrong file gets a clear problem.
+    Files named directly are kept whatever their name, so a wrong file gets a clear problem; so is
+    a folder that cannot be listed, so it is reported rather than skipped.
     """
+    if isinstance(paths, str | Path):
+        paths = [paths]
     found: list[Path] = []
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path).parts
-                if any(part.startswith((".", "~$")) for part in rel):
-                    continue
-                if child.is_file() and child.suffix.lower() in WORKBOOK_SUFFIXES:
-                    found.append(child)
-        else:
+        try:
+            is_dir = path.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
             found.append(path)
+            continue
+        refused: list[Path] = []
+
+        def note_refused(exc: OSError, refused: list[Path] = refused) -> None:
+            refused.append(Path(exc.filename))
+
+        for folder, dirs, files in os.walk(path, onerror=note_refused):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "~$")))
+            for name in sorted(files):
+                if not name.startswith((".", "~$")) and Path(name).suffix.lower() in WORKBOOK_SUFFIXES:
+                    found.append(Path(folder, name))
+        found.extend(refused)
     unique: dict[str, Path] = {}
     for p in found:
-        unique.setdefault(str(p.resolve()) if p.exists() else str(p), p)
+        try:
+            key = str(p.resolve())
+        except OSError:
+            key = str(p)
+        unique.setdefault(key, p)
     return list(unique.values())
 
 
@@ -111,8 +127,10 @@ def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
     by_who: dict[tuple[str, ...], Submission] = {}
     for sub in sorted(subs, key=lambda s: s.file):
         first = by_id.get(sub.workbook_id) if sub.workbook_id else None
-        personalised = any(sub.identity.get(k) for k in ("partner", "rater"))
-        if first is not None and (personalised or _content(first) == _content(sub)):
+        # A workbook made for one named rater should come back once. One made for a partnership
+        # only (or blank) may be copied to several raters: only an identical copy is a duplicate.
+        for_one_rater = bool(sub.identity.get("rater"))
+        if first is not None and (for_one_rater or _content(first) == _content(sub)):
             found.setdefault(sub.file, []).append(
                 make_problem("duplicate-workbook", sub.file, value=sub.workbook_id, other=first.file)
             )
@@ -207,6 +225,7 @@ class Batch:
             "valid": sum(f.status == "valid" for f in self.files),
             "invalid": sum(f.status == "invalid" for f in self.files),
             "unreadable": sum(f.status == "unreadable" for f in self.files),
+            "skipped": sum(f.status == "skipped" for f in self.files),
             "errors": sum(f.errors for f in self.files),
             "warnings": sum(f.warnings for f in self.files),
         }
@@ -225,7 +244,8 @@ def validate_paths(
     per_file: dict[str, list[Problem]] = {}
     for result in read_many(files, workers):
         if isinstance(result, Unreadable):
-            unreadable.append(result)
+            if result.problem.severity == ERROR:
+                unreadable.append(result)
             per_file[result.file] = [result.problem]
         else:
             subs.append(result)
@@ -241,7 +261,8 @@ def validate_paths(
         problems = per_file.get(name, [])
         sub = by_file.get(name)
         if sub is None:
-            reports.append(FileReport(name, "unreadable", problems))
+            skipped = problems and all(p.severity != ERROR for p in problems)
+            reports.append(FileReport(name, "skipped" if skipped else "unreadable", problems))
             continue
         status = "invalid" if any(p.severity == ERROR for p in problems) else "valid"
         reports.append(

@@ -26,15 +26,19 @@ HEADER = {
     "border": 1,
     "border_color": "#FFFFFF",
 }
+OUTPUT_PROPERTY = "partnersheet.output"
 CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class OutputBook:
     """An in-memory XlsxWriter workbook with the formats every output table needs."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str) -> None:
+        """``kind`` ("comparison", "problems report") is stamped in the document properties, so
+        reading recognises the tool's own outputs when they land among returned workbooks."""
         self.buffer = io.BytesIO()
         self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
+        self.wb.set_custom_property(OUTPUT_PROPERTY, kind)
         self.header = self.wb.add_format(HEADER)
         self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
         self.plain = self.wb.add_format({"valign": "top"})

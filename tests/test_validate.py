@@ -7,7 +7,11 @@ coordinator's "fix cell D14" is where the person will actually find the answer.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -430,6 +434,96 @@ def test_two_blank_workbooks_filled_differently_are_not_duplicates(tmp_path: Pat
     assert batch.problems == [], [p.message for p in batch.problems]
 
 
+def test_a_partner_only_workbook_copied_to_several_raters_is_not_a_duplicate(tmp_path: Path, eff: Template) -> None:
+    """`new effectiveness --partner X` and sent to three raters: three honest submissions."""
+    for_partner = make_workbook(tmp_path, eff, "chd.xlsx", partner="County Health Department")
+    returns = [
+        fill(
+            for_partner,
+            valid_effectiveness_values(eff, partner="County Health Department", rater=rater),
+            tmp_path / f"{rater.split()[-1]}.xlsx",
+        )
+        for rater in ("Ann Lee", "Bob Ray", "Cy Moss")
+    ]
+    batch = validate_paths(returns)
+    assert batch.problems == [], [p.message for p in batch.problems]
+    same_twice = Path(shutil.copy(returns[0], tmp_path / "again.xlsx"))
+    again = validate_paths([*returns, same_twice])
+    assert [p.code for p in again.problems_for(str(same_twice))] == ["duplicate-workbook"]
+
+
+@covers("partnersheet-output")
+def test_the_tools_own_outputs_in_the_inbox_are_skipped_not_failed(tmp_path: Path, eff: Template) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    eff_workbook(inbox, eff, "a.xlsx")
+    report = inbox / "problems.xlsx"
+    assert run(inbox, "--report", str(report)).exit_code == 0
+    batch = validate_paths([inbox])
+    skipped = next(f for f in batch.files if f.file == str(report))
+    assert skipped.status == "skipped"
+    assert [(p.code, p.severity) for p in skipped.problems] == [("partnersheet-output", "warning")]
+    assert batch.valid and not batch.unreadable
+    assert run(inbox).exit_code == 0
+
+
+@covers("no-permission")
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
+def test_files_and_folders_that_cannot_be_read_are_named(eff: Template) -> None:
+    base = Path(tempfile.mkdtemp(prefix="ps-perm-"))  # pytest's own tmp is private to root
+    try:
+        base.chmod(0o755)
+        inbox = base / "inbox"
+        (inbox / "locked").mkdir(parents=True)
+        inbox.chmod(0o755)
+        eff_workbook(inbox, eff, "ok.xlsx")
+        eff_workbook(inbox / "locked", eff, "hidden-from-me.xlsx")
+        secret = eff_workbook(inbox, eff, "secret.xlsx")
+        (inbox / "ok.xlsx").chmod(0o644)
+        secret.chmod(0o000)
+        (inbox / "locked").chmod(0o700)
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
+        probe = subprocess.run([*as_nobody, "-c", "import partnersheet"], capture_output=True, env=env, cwd=base)
+        if probe.returncode != 0:
+            pytest.skip("another user cannot run this checkout's Python (a private home folder)")
+        proc = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-m",
+                "partnersheet",
+                "validate",
+                str(inbox),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=base,
+        )
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 2, out
+        assert "Traceback" not in out
+        assert f"{inbox / 'locked'}: unreadable" in proc.stdout
+        assert f"{secret}: unreadable" in proc.stdout
+        assert f"{inbox / 'ok.xlsx'}: valid" in proc.stdout
+        assert proc.stdout.count("[no-permission]") == 2
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_fifo_is_reported_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    result = read_submission(fifo)
+    assert isinstance(result, Unreadable) and result.problem.code == "not-a-spreadsheet"
+    assert [f.file for f in validate_paths([tmp_path]).files] == [str(fifo)]
+
+
 @covers("duplicate-submission")
 def test_duplicate_submission(tmp_path: Path, eff: Template) -> None:
     a = eff_workbook(tmp_path, eff, "a.xlsx")
@@ -475,7 +569,15 @@ def test_json_output_is_exactly_the_library_report(tmp_path: Path, table: Templa
     report = json.loads(result.stdout)
     assert report == validate_paths([bad, good]).to_dict()
     assert report["valid"] is False
-    assert report["stats"] == {"files": 2, "valid": 1, "invalid": 1, "unreadable": 0, "errors": 2, "warnings": 0}
+    assert report["stats"] == {
+        "files": 2,
+        "valid": 1,
+        "invalid": 1,
+        "unreadable": 0,
+        "skipped": 0,
+        "errors": 2,
+        "warnings": 0,
+    }
     assert [f["file"] for f in report["files"]] == [str(bad), str(good)]
     assert {p["code"] for p in report["files"][0]["problems"]} == {"not-a-choice", "not-a-number"}
 
