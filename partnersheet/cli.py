@@ -166,7 +166,7 @@ def new(
                 for _ in bar:
                     pass
         if not quiet:
-            click.echo(f"Wrote {len(rows)} workbooks to {output}")
+            click.echo(f"Wrote {len(rows)} workbook{'s' * (len(rows) != 1)} to {output}")
         return
     who = personalise(
         template, {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}

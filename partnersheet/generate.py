@@ -114,6 +114,8 @@ def personalise(template: Template, values: Mapping[str, str | None]) -> Persona
     """Check and tidy identity values; a side must be one of the template's side choices."""
     clean = {key: _tidy(str(values.get(key) or "")) for key in IDENTITY_KEYS}
     side_field = template.identity_field("side")
+    if clean["side"] and side_field is None:
+        raise UsageError(f"template {template.id!r} has no side to fill in", "leave out --side")
     if clean["side"] and side_field is not None:
         options = template.options(side_field)
         match = next((o for o in options if o.casefold() == clean["side"].casefold()), None)
@@ -422,14 +424,23 @@ def generate_bytes(
 
 
 def generate(
-    template: Template,
+    template: Template | str,
     path: str | Path,
-    who: Personalisation | None = None,
+    who: Personalisation | Mapping[str, str] | None = None,
     *,
     force: bool = False,
     created: datetime | None = None,
 ) -> Path:
-    """Make one workbook file, atomically; refuse to overwrite unless ``force``."""
+    """Make one workbook file, atomically; refuse to overwrite unless ``force``.
+
+    ``template`` may be a template id; ``who`` a mapping of identity values, checked as the CLI does.
+    """
+    if isinstance(template, str):
+        from .spec import load_template
+
+        template = load_template(template)
+    if who is not None and not isinstance(who, Personalisation):
+        who = personalise(template, who)
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path}: output must end in .xlsx", "e.g. -o worksheet.xlsx")

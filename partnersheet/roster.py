@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputExists, RosterError, UsageError
 from .files import atomic_write
@@ -47,7 +48,12 @@ def _read_rows(path: Path) -> list[list[str]]:
     try:
         if suffix == ".csv":
             with path.open(newline="", encoding="utf-8-sig") as handle:
-                return [row for row in csv.reader(handle)]
+                text = handle.read()
+            try:  # Excel saves "CSV" with semicolons in many locales
+                dialect: Any = csv.Sniffer().sniff(text.partition("\n")[0], delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            return list(csv.reader(text.splitlines(), dialect))
         if suffix in (".xlsx", ".xlsm", ".ods"):
             from python_calamine import CalamineWorkbook
 
@@ -114,8 +120,8 @@ def write_roster(
     Every target is checked before the first write, so a refused run writes nothing.
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: is a file", "with --roster, -o names a folder")
+    if (out.exists() and not out.is_dir()) or out.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
+        raise UsageError(f"{out}: with --roster, -o names a folder, not a file", "e.g. -o outbox/")
     out.mkdir(parents=True, exist_ok=True)
     if not force:
         clash = next((out / r.filename for r in rows if (out / r.filename).exists()), None)

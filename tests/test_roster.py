@@ -220,3 +220,33 @@ def test_roster_output_must_be_a_folder(tmp_path: Path) -> None:
     result = run("new", "effectiveness", "--roster", str(roster), "-o", str(tmp_path / "file.xlsx"))
     assert result.exit_code == 2
     assert "file.xlsx" in one_line(result)
+
+
+def test_a_roster_that_does_not_exist_yet_is_not_made_a_folder(tmp_path: Path) -> None:
+    roster = write_csv(tmp_path / "roster.csv", ROWS)
+    result = run("new", "effectiveness", "--roster", str(roster), "-o", str(tmp_path / "new.xlsx"))
+    assert result.exit_code == 2
+    assert not (tmp_path / "new.xlsx").exists()
+
+
+def test_semicolon_csv_as_excel_saves_it_in_many_locales(effectiveness: Template, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    with roster.open("w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle, delimiter=";").writerows([COLUMNS, *ROWS])
+    rows = read_roster(effectiveness, roster)
+    assert [(r.who.partner, r.who.rater) for r in rows] == [(row[0], row[1]) for row in ROWS]
+
+
+def test_side_is_refused_for_a_template_without_one(tmp_path: Path) -> None:
+    result = run("new", "partnership-table", "--side", "partner", "-o", str(tmp_path / "t.xlsx"))
+    assert result.exit_code == 2
+    assert "side" in one_line(result)
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_library_api_takes_a_template_id_and_a_mapping(tmp_path: Path) -> None:
+    from partnersheet import generate
+
+    path = generate("effectiveness", tmp_path / "e.xlsx", {"partner": "Food Bank", "side": "PARTNER"})
+    assert meta_of(path)["partner"] == "Food Bank"
+    assert meta_of(path)["side"] == "Partner"
