@@ -43,6 +43,8 @@ def _structure(data: bytes) -> tuple[object, ...]:
 @pytest.mark.parametrize("person", PEOPLE)
 def test_stamped_equals_drawn(template_id: str, person: dict[str, str]) -> None:
     template = load_template(template_id)
+    if template.identity_field("side") is None:
+        person = {k: v for k, v in person.items() if k != "side"}
     who = personalise(template, person)
     drawn = build_workbook(template, who, "wb-123", CREATED)
     stamped = stamped_workbook(template, who, "wb-123", CREATED)
