@@ -468,7 +468,7 @@ def test_the_tools_own_outputs_in_the_inbox_are_skipped_not_failed(tmp_path: Pat
 
 
 @covers("no-permission")
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
 def test_files_and_folders_that_cannot_be_read_are_named(eff: Template) -> None:
     base = Path(tempfile.mkdtemp(prefix="ps-perm-"))  # pytest's own tmp is private to root
     try:
