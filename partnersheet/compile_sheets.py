@@ -208,10 +208,7 @@ def _candidates(book: OutputBook, st: Styles, c: Comparison) -> None:
         ws.set_row(row, 20)
         row += 1
         for label, value in table.about:
-            ws.write_string(row, 0, label, st.label)
-            ws.merge_range(row, 1, row, last, "", st.wrap)
-            book.write_cell(ws, row, 1, value, st.wrap)
-            ws.set_row(row, max(fit_height(label, widths[0], bold=True), fit_height(value, sum(widths[1:]))))
+            _label_and_text(book, st, ws, row, label, value, widths)
             row += 1
         ws.write_string(row, 0, "", st.header)
         for i, name in enumerate(table.organizations, start=1):
@@ -236,13 +233,21 @@ def _candidates(book: OutputBook, st: Styles, c: Comparison) -> None:
                 ws.set_row(row, height)
                 row += 1
         for label, value in table.notes:
-            ws.write_string(row, 0, label, st.label)
-            ws.merge_range(row, 1, row, last, "", st.wrap)
-            book.write_cell(ws, row, 1, value, st.wrap)
-            ws.set_row(row, max(fit_height(label, widths[0], bold=True), fit_height(value, sum(widths[1:]))))
+            _label_and_text(book, st, ws, row, label, value, widths)
             row += 1
         row += 1
     ws.fit_to_pages(1, 0)
+
+
+def _label_and_text(
+    book: OutputBook, st: Styles, ws: Any, row: int, label: str, value: Any, widths: Sequence[float]
+) -> None:
+    """A label, then its answer across the rest of the row, tall enough for the answer."""
+    last = len(widths) - 1
+    ws.write_string(row, 0, label, st.label)
+    ws.merge_range(row, 1, row, last, "", st.wrap)
+    book.write_cell(ws, row, 1, value, st.wrap)
+    ws.set_row(row, max(fit_height(label, widths[0], bold=True), fit_height(value, sum(widths[1:]))))
 
 
 def _evidence(book: OutputBook, st: Styles, c: Comparison) -> None:

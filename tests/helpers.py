@@ -222,3 +222,28 @@ def set_cached_result(path: Path, sheet: str, cell: str, cached: str, out: Path 
         target.replace(path)
         return path
     return target
+
+
+def run_cli(*args: str) -> Any:
+    """Invoke the CLI; whatever happens, the person never sees a traceback."""
+    from click.testing import CliRunner
+
+    from partnersheet.cli import cli
+
+    result = CliRunner().invoke(cli, list(args))
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def one_line(result: Any) -> str:
+    """The one line the person reads: the whole output must be that line."""
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def meta_of(path: Path) -> dict[str, str]:
+    """The hidden _meta sheet as key -> value."""
+    wb = openpyxl.load_workbook(path)
+    return {row[0]: row[1] or "" for row in wb["_meta"].iter_rows(min_row=2, values_only=True)}

@@ -10,7 +10,9 @@ from pathlib import Path
 import click
 import openpyxl
 import pytest
-from click.testing import CliRunner, Result
+from helpers import meta_of as identity
+from helpers import one_line as error_line
+from helpers import run_cli as run
 
 from partnersheet.cli import cli
 from partnersheet.spec import builtin_templates, load_template
@@ -18,26 +20,6 @@ from partnersheet.spec import builtin_templates, load_template
 PARTNER = "County Health Department"
 RATER = "A. Rivera"
 SOFFICE_TIMEOUT = 180
-
-
-def run(*args: str) -> Result:
-    """Invoke the CLI; whatever happens, the person never sees a traceback."""
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
-
-
-def error_line(result: Result) -> str:
-    """The one line the person reads: the whole output must be that line."""
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    return lines[0]
-
-
-def identity(path: Path) -> dict[str, str]:
-    wb = openpyxl.load_workbook(path)
-    return {row[0]: row[1] or "" for row in wb["_meta"].iter_rows(min_row=2, values_only=True)}
 
 
 @pytest.fixture(autouse=True)

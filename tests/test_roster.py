@@ -8,9 +8,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner, Result
+from helpers import meta_of, one_line
+from helpers import run_cli as run
 
-from partnersheet.cli import cli
 from partnersheet.errors import OutputExists, RosterError
 from partnersheet.roster import read_roster, write_roster
 from partnersheet.spec import Template
@@ -37,24 +37,6 @@ def write_xlsx(path: Path, rows: list[list[object]], header: list[str] = COLUMNS
         ws.append(row)
     wb.save(path)
     return path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
-
-
-def one_line(result: Result) -> str:
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    return lines[0]
-
-
-def meta_of(path: Path) -> dict[str, str]:
-    wb = openpyxl.load_workbook(path)
-    return {row[0]: row[1] or "" for row in wb["_meta"].iter_rows(min_row=2, values_only=True)}
 
 
 def named_values(template: Template, path: Path) -> dict[str, str]:
