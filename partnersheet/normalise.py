@@ -16,6 +16,7 @@ from .spec import Field, Template
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _NUMBER_JUNK = re.compile(r"^\s*(?:US)?\$?\s*|\s*(?:USD|dollars?|hours?|hrs?|h|/\s*month|per month)\s*$", re.IGNORECASE)
+_WORDED_DATES = ("%d %B %Y", "%B %d %Y", "%d %b %Y", "%b %d %Y")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+)?$")
 # Commas only as thousands separators: "1,200" is 1200, but "1,5" (a decimal comma) is refused.
 _GROUPED = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
@@ -142,4 +143,11 @@ def _date(raw: Any) -> Normalised:
                 return Normalised(date(int(match[1]), int(match[2]), int(match[3])))
             except ValueError:
                 pass
+        # Dates with the month in words cannot be misread; 03/01/2026 can (March or January), so it is refused.
+        text = " ".join(raw.replace(",", " ").split())
+        for pattern in _WORDED_DATES:
+            try:
+                return Normalised(datetime.strptime(text, pattern).date())
+            except ValueError:
+                continue
     return Normalised(None, error="not-a-date")

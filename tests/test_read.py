@@ -452,3 +452,24 @@ def test_value_text_is_what_the_person_saw(tmp_path: Path, table: Template) -> N
     path = fill(make_workbook(tmp_path, table), valid_table_values(table) | {amount: 1500})
     v: Value = read_ok(path).values[amount]
     assert (v.text, v.raw, v.value) == ("1500", 1500.0, 1500.0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("1 March 2026", date(2026, 3, 1)),
+        ("March 1, 2026", date(2026, 3, 1)),
+        ("1 Mar 2026", date(2026, 3, 1)),
+        ("03/01/2026", None),
+        ("next Tuesday", None),
+    ],
+)
+def test_dates_with_the_month_in_words_are_read_ambiguous_ones_refused(
+    tmp_path: Path, eff: Template, typed: str, expected: date | None
+) -> None:
+    """03/01/2026 is March in the US and January elsewhere: refused, with a fix, rather than guessed."""
+    values = valid_effectiveness_values(eff) | {"assessment_date": typed}
+    sub = read_ok(fill(make_workbook(tmp_path, eff, "d.xlsx"), values, tmp_path / "filled.xlsx"))
+    got = sub.values["assessment_date"]
+    assert got.value == expected
+    assert got.error == (None if expected else "not-a-date")
