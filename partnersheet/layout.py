@@ -35,9 +35,13 @@ class Cell:
 
 @dataclass(frozen=True)
 class InputCell:
+    """An answer cell, and where its label stands (used to check positions when names are lost)."""
+
     row: int
     col: int
     field: Field
+    label_row: int
+    label_col: int
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,10 @@ class TemplateLayout:
     def positions(self) -> dict[str, tuple[str, int, int]]:
         """Field id -> (sheet name, zero-based row, zero-based column) as generated."""
         return {i.field.id: (s.sheet.name, i.row, i.col) for s in self.sheets for i in s.inputs}
+
+    @property
+    def inputs(self) -> dict[str, InputCell]:
+        return {i.field.id: i for s in self.sheets for i in s.inputs}
 
 
 @lru_cache(maxsize=65536)
@@ -110,8 +118,8 @@ class _Builder:
         if last_row is None:
             self.fit(row, wrapped_lines(text, self.width(col, last_col), bold=style in BOLD_STYLES))
 
-    def answer(self, row: int, col: int, f: Field) -> None:
-        self.inputs.append(InputCell(row, col, f))
+    def answer(self, row: int, col: int, f: Field, label_at: tuple[int, int]) -> None:
+        self.inputs.append(InputCell(row, col, f, *label_at))
         if f.type == "long_text":
             self.fit(row, LONG_TEXT_LINES)
         else:
@@ -125,7 +133,7 @@ class _Builder:
 def _form(b: _Builder, section: Section) -> None:
     for f in section.fields:
         b.text(b.row, 1, f.label, "label")
-        b.answer(b.row, 2, f)
+        b.answer(b.row, 2, f, (b.row, 1))
         b.row += 1
     b.row += 1
 
@@ -141,13 +149,13 @@ def _rubric(b: _Builder, section: Section) -> None:
         first = b.row
         for f in ratings:
             b.text(b.row, 2, f.label, "criterion")
-            b.answer(b.row, 3, f)
+            b.answer(b.row, 3, f, (b.row, 2))
             b.row += 1
         b.text(first, 1, group.label, "group", last_row=b.row - 1 if len(ratings) > 1 else None)
         for f in group.fields:
             if f.type != "rating":
                 b.text(b.row, 1, f.label, "label")
-                b.answer(b.row, 2, f)
+                b.answer(b.row, 2, f, (b.row, 1))
                 b.text(b.row, 3, "", "blank")
                 b.row += 1
     b.row += 1
@@ -167,13 +175,13 @@ def _blocks(b: _Builder, section: Section) -> None:
         top = b.row
         name = next(f for f in group.fields if f.column == "name")
         b.text(top, 1, name.label, "label_small")
-        b.answer(top + 1, 1, name)
+        b.answer(top + 1, 1, name, (top, 1))
         depth = 0
         for i, column in enumerate(section.columns, start=2):
             fields = [f for f in group.fields if f.column == column.id]
             for k, f in enumerate(fields):
                 b.text(top + 2 * k, i, f.label, "label_small")
-                b.answer(top + 2 * k + 1, i, f)
+                b.answer(top + 2 * k + 1, i, f, (top + 2 * k, i))
             depth = max(depth, 2 * len(fields))
         for r in range(top + 2, top + depth):
             b.text(r, 1, "", "blank")

@@ -53,7 +53,7 @@ def as_text(raw: Any) -> str:
 
 
 @lru_cache(maxsize=4096)  # mostly the same few option labels, over and over
-def _collapse(text: str) -> str:
+def collapse(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
@@ -111,9 +111,9 @@ def _fmt(number: float | None) -> str:
 
 def _option(template: Template, f: Field, raw: Any) -> Normalised:
     options = template.options(f)
-    wanted = _collapse(as_text(raw))
+    wanted = collapse(as_text(raw))
     for option in options:
-        if _collapse(option) == wanted:
+        if collapse(option) == wanted:
             return Normalised(option, _score(template, f, option))
     if f.type == "rating" and f.scale:
         scale = template.scales[f.scale]

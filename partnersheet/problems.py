@@ -96,6 +96,11 @@ CATALOGUE: dict[str, Code] = {
         "the answer cell for {label!r} could not be found",
         "the row or sheet may have been deleted: send a fresh workbook",
     ),
+    "sheet-missing": Code(
+        ERROR,
+        "the form sheet {sheet!r} with {detail} answers is missing",
+        "the sheet may have been deleted: send the respondent a fresh workbook",
+    ),
     "identity-changed": Code(
         ERROR,
         "{label} was changed from {other!r} to {value!r}",

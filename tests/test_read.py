@@ -30,8 +30,9 @@ from helpers import (
 )
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from partnersheet.layout import layout_for
 from partnersheet.read import Submission, Value, read_submission
-from partnersheet.spec import Template
+from partnersheet.spec import Template, load_template
 from partnersheet.validate import check_submission
 
 
@@ -473,3 +474,36 @@ def test_dates_with_the_month_in_words_are_read_ambiguous_ones_refused(
     got = sub.values["assessment_date"]
     assert got.value == expected
     assert got.error == (None if expected else "not-a-date")
+
+
+@pytest.mark.parametrize("template_id", ["effectiveness", "partnership-table"])
+def test_lost_names_with_rows_inserted_above_and_inside_the_form_still_read(tmp_path: Path, template_id: str) -> None:
+    """No names to follow: the title finds the form and each label finds its answer, even moved."""
+    template = load_template(template_id)
+    typed = (
+        valid_effectiveness_values(template, **WHO) if template_id == "effectiveness" else valid_table_values(template)
+    )
+    original = fill(make_workbook(tmp_path, template), typed)
+    before = name_cells(original)
+    sheet = template.sheets[0].name
+    # Insert above a label in the middle of the form, as a person adding a row above a section would.
+    inputs = sorted(layout_for(template).inputs.values(), key=lambda i: i.label_row)
+    middle = inputs[len(inputs) // 2].label_row + 1  # 1-based
+    wb = openpyxl.load_workbook(original)
+    ws = wb[sheet]
+    ws.insert_rows(middle, 2)
+    ws.insert_rows(1, 3)
+    ws.insert_cols(1, 1)
+    for name in list(wb.defined_names):
+        del wb.defined_names[name]
+    moved = tmp_path / "moved-nameless.xlsx"
+    wb.save(moved)
+
+    expected = {}
+    for name, (_, cell) in before.items():
+        row, col = openpyxl.utils.cell.coordinate_to_tuple(cell)
+        row += 2 if row >= middle else 0
+        expected[name] = (sheet, f"{get_column_letter(col + 1)}{row + 3}")
+    sub = read_ok(moved)
+    assert_reads_everything(sub, moved, typed, expected)
+    assert [p.code for p in check_submission(sub)] == ["names-missing"]

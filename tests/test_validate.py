@@ -354,6 +354,22 @@ def test_field_not_found_when_its_row_was_deleted(tmp_path: Path, eff: Template)
     assert problem.field_id == rating
 
 
+@covers("sheet-missing")
+def test_a_deleted_form_sheet_is_one_problem(tmp_path: Path, eff: Template) -> None:
+    """Deleting the sheet makes Excel rewrite every name on it to #REF!: one problem, not 28."""
+    path = eff_workbook(tmp_path, eff)
+    wb = openpyxl.load_workbook(path)
+    del wb["Rubric"]
+    for name, defined in wb.defined_names.items():
+        if name.startswith("ps_"):
+            defined.attr_text = "#REF!"
+    wb.save(path)
+    problems = problems_of(path)
+    assert [(p.code, p.severity, p.sheet) for p in problems] == [("sheet-missing", "error", "Rubric")]
+    assert str(len(eff.sheets[0].fields)) in problems[0].message
+    assert run(path).exit_code == 1
+
+
 @covers("unknown-template")
 def test_unknown_template(tmp_path: Path, eff: Template) -> None:
     path = set_meta(eff_workbook(tmp_path, eff), "template_id", "budget-2030")
