@@ -21,12 +21,13 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from . import __version__
 from .errors import UsageError
 from .files import atomic_write, check_writable
-from .layout import SheetLayout, layout_for
+from .layout import LINE_HEIGHT, SheetLayout, layout_for, wrapped_lines
 from .spec import IDENTITY_KEYS, TEXT_TYPES, Field, Template
 
 LISTS_SHEET = "_lists"
 META_SHEET = "_meta"
 INSTRUCTIONS_SHEET = "Instructions"
+INSTRUCTIONS_WIDTH = 100
 PROPERTY_PREFIX = "partnersheet."
 WORKBOOK_ID_NAMESPACE = uuid.UUID("6f1c1c2e-6a0e-4f3e-9a53-2f1d8f0c7a11")
 # Fixed document date, so the same inputs give the same bytes unless a date is asked for.
@@ -215,7 +216,7 @@ class _Writer:
         t = self.template
         ws = self.wb.add_worksheet(INSTRUCTIONS_SHEET)
         ws.set_column(0, 0, 2)
-        ws.set_column(1, 1, 100)
+        ws.set_column(1, 1, INSTRUCTIONS_WIDTH)
         ws.hide_gridlines(2)
         ws.protect()
         ws.activate()
@@ -227,7 +228,7 @@ class _Writer:
         row += 2
         if t.intro:
             ws.write_string(row, 1, t.intro, self.formats["text"])
-            ws.set_row(row, 15 * (len(t.intro) // 105 + 2))
+            ws.set_row(row, LINE_HEIGHT * wrapped_lines(t.intro, INSTRUCTIONS_WIDTH) + 3)
             row += 2
         for section in t.instructions:
             ws.write_string(row, 1, section.heading, self.formats["heading"])
@@ -235,7 +236,7 @@ class _Writer:
             for number, item in enumerate(section.items, start=1):
                 bullet = f"{number}. " if section.heading.lower() == "steps" and not item.startswith("Step") else "•  "
                 ws.write_string(row, 1, bullet + item, self.formats["text"])
-                ws.set_row(row, 15 * (len(item) // 105 + 1) + 2)
+                ws.set_row(row, LINE_HEIGHT * wrapped_lines(bullet + item, INSTRUCTIONS_WIDTH) + 3)
                 row += 1
             row += 1
         for scale in t.scales.values():
@@ -292,6 +293,8 @@ class _Writer:
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         if sl.header_rows:
             ws.repeat_rows(*sl.header_rows)
+        if sl.page_breaks:
+            ws.set_h_pagebreaks(list(sl.page_breaks))
         ws.print_area(0, 0, sl.last_row, sl.last_col)
         ws.set_footer(self._footer())
         ws.set_header(f"&L&8{self.template.title}")

@@ -54,6 +54,7 @@ class SheetLayout:
     header_rows: tuple[int, int] | None
     last_row: int
     last_col: int
+    page_breaks: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class _Builder:
         self.heights: dict[int, float] = {}
         self.row = FIRST_SECTION_ROW
         self.header_rows: tuple[int, int] | None = None
+        self.page_breaks: list[int] = []
 
     def width(self, col: int, last_col: int | None = None) -> float:
         return sum(self.widths.get(c, 10.0) for c in range(col, (last_col or col) + 1))
@@ -164,12 +166,15 @@ def _rubric(b: _Builder, section: Section) -> None:
 def _blocks(b: _Builder, section: Section) -> None:
     last_col = len(section.columns) + 1
     header = b.row
+    b.page_breaks.append(header)  # on paper: the headings, then one organization to a page
     b.text(header, 1, section.title, "header")
     for i, column in enumerate(section.columns, start=2):
         b.text(header, i, column.heading, "header")
     b.header_rows = (header, header)
     b.row += 1
-    for group in section.groups:
+    for n, group in enumerate(section.groups):
+        if n:
+            b.page_breaks.append(b.row)
         b.text(b.row, 1, group.label, "band", last_col=last_col)
         b.row += 1
         top = b.row
@@ -191,6 +196,7 @@ def _blocks(b: _Builder, section: Section) -> None:
                 b.text(r, i, "", "blank")
         b.row = top + depth
     b.row += 1
+    b.page_breaks.append(b.row)
 
 
 _DRAW = {"form": _form, "rubric": _rubric, "blocks": _blocks}
@@ -208,7 +214,10 @@ def _sheet_layout(template: Template, sheet: Sheet) -> SheetLayout:
         if section.layout != "blocks":
             b.section_title(section.title, last_col)
         _DRAW[section.layout](b, section)
-    return SheetLayout(sheet, widths, b.heights, tuple(b.cells), tuple(b.inputs), b.header_rows, b.row, last_col)
+    breaks = tuple(r for r in b.page_breaks if 0 < r < b.row)
+    return SheetLayout(
+        sheet, widths, b.heights, tuple(b.cells), tuple(b.inputs), b.header_rows, b.row, last_col, breaks
+    )
 
 
 _LAYOUTS: dict[str, TemplateLayout] = {}
