@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +29,11 @@ def _clean(text: Any) -> str:
 
 def key_of(text: str) -> str:
     return _clean(text).casefold()
+
+
+def natural(text: str) -> tuple[Any, ...]:
+    """A sort key that puts "Site 2" before "Site 10"."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def mean(values: list[float]) -> float | None:
@@ -238,9 +244,9 @@ def score_instrument(instrument: Instrument, subs: list[Submission]) -> Instrume
                     group["not_observed"][indicator.id] = group["not_observed"].get(indicator.id, 0) + 1
     rounds = {key[1] for key in groups}
 
-    def order(key: tuple[str, str]) -> tuple[str, date, str]:
-        """Partners alphabetically; a partner's rounds by their earliest date, then by name."""
-        return key[0], min(groups[key]["dates"], default=date.max), key[1]
+    def order(key: tuple[str, str]) -> tuple[Any, ...]:
+        """Partners alphabetically (numbers in names by value); a partner's rounds by earliest date."""
+        return natural(key[0]), min(groups[key]["dates"], default=date.max), natural(key[1])
 
     results = []
     for key in sorted(groups, key=order):

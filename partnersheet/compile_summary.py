@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SERIES_COLOURS = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#7F6000", "#C55A11")
 FIRST_WIDTH, OTHER_WIDTH = 30.0, 15.0
 CHART_HEIGHT = 330
+# The Summary prints on one page while it stays readable there (about this many rows).
+ONE_PAGE_PARTNERSHIPS = 15
 
 
 def band_words(scale: Scale) -> str:
@@ -92,8 +94,9 @@ class _Page:
         self.heights[row] = height
         self.ws.set_row(row, height)
 
-    def print_setup(self, last_row: int) -> None:
-        """One page, in whichever orientation shows it larger."""
+    def print_setup(self, last_row: int, rows_of_partnerships: int) -> None:
+        """One page, in whichever orientation shows it larger; beyond a page's worth of
+        partnerships, one page wide and as many long as needed, so the text stays readable."""
         across = sum(int(w * 7 + 0.5) + 5 for w in self.widths) * 0.75
         down = sum(self.heights.get(r, LINE_HEIGHT) for r in range(last_row + 1))
 
@@ -108,7 +111,7 @@ class _Page:
         self.ws.center_horizontally()
         self.ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.5)
         self.ws.print_area(0, 0, last_row, len(self.widths) - 1)
-        self.ws.fit_to_pages(1, 1)
+        self.ws.fit_to_pages(1, 1 if rows_of_partnerships <= ONE_PAGE_PARTNERSHIPS else 0)
 
 
 def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
@@ -144,7 +147,7 @@ def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
         row += 1
     for res in results:
         row = _instrument_block(book, st, page, res, row)
-    page.print_setup(row)
+    page.print_setup(row, sum(len(res.partnerships) for res in results))
     ws.set_footer(f"&L&8partnersheet {c.tool_version}&R&8Compiled {c.compiled_at:%Y-%m-%d}")
 
 
