@@ -214,6 +214,8 @@ def validate(
         check_writable(report_path, force)
     batch = validate_paths(paths, workers)
     if not batch.files:
+        if as_json:  # a JSON reader still gets a report, with nothing in it
+            click.echo(json.dumps(batch.to_dict(), indent=2, ensure_ascii=False))
         raise UsageError(
             "no workbooks found in " + ", ".join(map(str, paths)),
             "give .xlsx, .xlsm or .ods files, or folders holding them",

@@ -210,7 +210,8 @@ class Batch:
 
     @property
     def valid(self) -> bool:
-        return all(f.errors == 0 for f in self.files)
+        """True when at least one file was checked and none has an error."""
+        return bool(self.files) and all(f.errors == 0 for f in self.files)
 
     @property
     def problems(self) -> list[Problem]:

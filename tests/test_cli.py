@@ -30,3 +30,12 @@ def test_usage_errors_still_show_click_usage() -> None:
     result = CliRunner().invoke(cli, ["validate"])
     assert result.exit_code == 2
     assert "Missing argument" in result.output
+
+
+def test_validate_json_with_nothing_to_check_still_prints_a_report(tmp_path: Path) -> None:
+    import json
+
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path), "--json"])
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["valid"] is False and report["files"] == [] and report["stats"]["files"] == 0
