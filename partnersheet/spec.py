@@ -11,223 +11,74 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import workbook_templates
 
-TEMPLATES_DIR = Path(workbook_templates.__file__).resolve().parent
+from .model import (
+    FIELD_TYPES,
+    ID_PATTERN,
+    IDENTITY_KEYS,
+    INPUT_MESSAGE_MAX,
+    INPUT_TITLE_MAX,
+    LAYOUTS,
+    NUMERIC_TYPES,
+    RESERVED_SHEET_NAMES,
+    TEXT_TYPES,
+    TYPE_HINTS,
+    TYPE_TITLES,
+    Band,
+    Column,
+    Field,
+    Group,
+    InstructionSection,
+    Level,
+    Scale,
+    Section,
+    Sheet,
+    Template,
+)
 
-FIELD_TYPES = ("short_text", "long_text", "choice", "rating", "integer", "currency", "hours", "date")
-NUMERIC_TYPES = ("integer", "currency", "hours")
-TEXT_TYPES = ("short_text", "long_text")
-IDENTITY_KEYS = ("library", "partner", "rater", "side", "round")
-LAYOUTS = ("form", "rubric", "blocks")
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-# Sheet names the generator adds itself, or that Excel reserves; a form sheet may not take them.
-RESERVED_SHEET_NAMES = ("instructions", "history")
-# Excel's limits for a data-validation input message.
-INPUT_TITLE_MAX = 32
-INPUT_MESSAGE_MAX = 255
-# What each type tells the person in its input message, after the field's own help text.
-TYPE_HINTS = {
-    "short_text": "",
-    "long_text": "",
-    "choice": "Choose from the list.",
-    "rating": "Choose a rating from the list.",
-    "integer": "Type a whole number.",
-    "currency": "Type dollars as a number, e.g. 1500.",
-    "hours": "Type hours per month as a number, e.g. 6.",
-    "date": "Type a date as YYYY-MM-DD.",
-}
-TYPE_TITLES = {
-    "short_text": "Your answer",
-    "long_text": "Your answer",
-    "choice": "Choose from the list",
-    "rating": "Choose a rating",
-    "integer": "Whole number",
-    "currency": "Amount in dollars",
-    "hours": "Staff hours per month",
-    "date": "Date",
-}
+# The template model is re-exported: `from .spec import Field` reads as naturally as `.model`.
+__all__ = [
+    "FIELD_TYPES",
+    "IDENTITY_KEYS",
+    "ID_PATTERN",
+    "INPUT_MESSAGE_MAX",
+    "INPUT_TITLE_MAX",
+    "LAYOUTS",
+    "NUMERIC_TYPES",
+    "RESERVED_SHEET_NAMES",
+    "TEMPLATES_DIR",
+    "TEXT_TYPES",
+    "TYPE_HINTS",
+    "TYPE_TITLES",
+    "Band",
+    "Column",
+    "Field",
+    "Group",
+    "InstructionSection",
+    "Level",
+    "Scale",
+    "Section",
+    "Sheet",
+    "SpecError",
+    "Template",
+    "UnknownTemplate",
+    "builtin_templates",
+    "load_template",
+    "load_template_file",
+    "parse_template",
+    "spec_hash_of",
+]
+
+TEMPLATES_DIR = Path(workbook_templates.__file__).resolve().parent
 
 
 class SpecError(ValueError):
     """A template spec is broken; the message names the spec file and the key."""
-
-
-@dataclass(frozen=True)
-class Level:
-    label: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Band:
-    label: str
-    min: float
-
-
-@dataclass(frozen=True)
-class Scale:
-    """An ordered rating scale, best level first, with an optional unscored option."""
-
-    id: str
-    title: str
-    levels: tuple[Level, ...]
-    not_observed: str | None
-    bands: tuple[Band, ...]
-    discuss_levels: int = 2
-
-    @property
-    def options(self) -> tuple[str, ...]:
-        extra = (self.not_observed,) if self.not_observed else ()
-        return tuple(level.label for level in self.levels) + extra
-
-    def score_of(self, label: str) -> float | None:
-        for level in self.levels:
-            if level.label == label:
-                return level.score
-        return None
-
-    def band_for(self, score: float) -> str:
-        for band in self.bands:
-            if score >= band.min:
-                return band.label
-        return self.bands[-1].label
-
-
-@dataclass(frozen=True)
-class Field:
-    """One answer cell. ``context`` says where it sits in words (indicator, organization, column)."""
-
-    id: str
-    label: str
-    type: str
-    help: str
-    required: bool = False
-    choices: str | None = None
-    scale: str | None = None
-    min: float | None = None
-    max: float | None = None
-    max_length: int | None = None
-    identity: str | None = None
-    group: str | None = None
-    column: str | None = None
-    context: str = ""
-    sheet: str = ""
-
-    @property
-    def full_label(self) -> str:
-        return f"{self.context}: {self.label}" if self.context else self.label
-
-    @property
-    def name(self) -> str:
-        """The workbook-level defined name of this field's cell."""
-        return f"ps_{self.id}"
-
-    @property
-    def input_title(self) -> str:
-        return TYPE_TITLES[self.type]
-
-    @property
-    def input_message(self) -> str:
-        hint = TYPE_HINTS[self.type]
-        return f"{self.help} {hint}".strip()
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.type in NUMERIC_TYPES
-
-
-@dataclass(frozen=True)
-class Group:
-    """A set of fields shown together: an indicator of a rubric, or one organization block."""
-
-    id: str
-    label: str
-    fields: tuple[Field, ...]
-
-
-@dataclass(frozen=True)
-class Column:
-    id: str
-    short: str
-    heading: str
-
-
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    layout: str
-    fields: tuple[Field, ...]
-    groups: tuple[Group, ...] = ()
-    columns: tuple[Column, ...] = ()
-    scale: str | None = None
-    headings: tuple[str, ...] = ()
-    required_blocks: int = 0
-
-
-@dataclass(frozen=True)
-class Sheet:
-    id: str
-    name: str
-    title: str
-    sections: tuple[Section, ...]
-
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return tuple(f for section in self.sections for f in section.fields)
-
-
-@dataclass(frozen=True)
-class InstructionSection:
-    heading: str
-    items: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Template:
-    id: str
-    title: str
-    version: str
-    description: str
-    return_to: str
-    intro: str
-    instructions: tuple[InstructionSection, ...]
-    choices: dict[str, tuple[str, ...]]
-    scales: dict[str, Scale]
-    sheets: tuple[Sheet, ...]
-    spec_hash: str
-    source: str
-    fields_by_id: dict[str, Field] = field(repr=False, compare=False)
-
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return tuple(self.fields_by_id.values())
-
-    def field(self, field_id: str) -> Field:
-        return self.fields_by_id[field_id]
-
-    def options(self, f: Field) -> tuple[str, ...]:
-        """The labels a choice or rating field accepts, in display order."""
-        if f.type == "rating" and f.scale:
-            return self.scales[f.scale].options
-        if f.type == "choice" and f.choices:
-            return self.choices[f.choices]
-        return ()
-
-    def identity_field(self, key: str) -> Field | None:
-        return next((f for f in self.fields if f.identity == key), None)
-
-    def sections(self) -> Iterator[tuple[Sheet, Section]]:
-        for sheet in self.sheets:
-            for section in sheet.sections:
-                yield sheet, section
 
 
 class _Reader:
