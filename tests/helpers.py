@@ -247,3 +247,31 @@ def meta_of(path: Path) -> dict[str, str]:
     """The hidden _meta sheet as key -> value."""
     wb = openpyxl.load_workbook(path)
     return {row[0]: row[1] or "" for row in wb["_meta"].iter_rows(min_row=2, values_only=True)}
+
+
+SOFFICE_TIMEOUT = 180
+
+
+def soffice_convert(soffice: str, files: Iterable[Path], fmt: str, outdir: Path, profile: Path) -> Path:
+    """Convert with headless LibreOffice and a throw-away profile; fail loudly; return ``outdir``."""
+    import subprocess
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SOFFICE_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return outdir

@@ -15,7 +15,6 @@ import io
 import json
 import re
 import shutil
-import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from helpers import soffice_convert
 
 from partnersheet.cli import cli
 from partnersheet.compile import compile_paths
@@ -722,51 +722,18 @@ def test_help_has_examples() -> None:
 
 
 @pytest.mark.libreoffice
-def test_comparison_opens_in_libreoffice(compiled: Compiled, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice not installed: apt-get install libreoffice-calc-nogui")
+def test_comparison_opens_in_libreoffice(compiled: Compiled, tmp_path: Path, soffice: str) -> None:
     profile = tmp_path / "profile"
-    profile.mkdir()
-    done = subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{profile}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(compiled.output),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    soffice_convert(soffice, [compiled.output], "pdf", tmp_path, profile)
     pdf = tmp_path / "comparison.pdf"
-    assert done.returncode == 0 and pdf.exists(), done.stderr
+    assert pdf.exists()
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", data)) >= 8
     # and back to xlsx: the numbers LibreOffice sees are the ones written
-    done = subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{profile}",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-            "--outdir",
-            str(tmp_path / "csv"),
-            str(compiled.output),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    every_sheet_as_csv = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+    soffice_convert(soffice, [compiled.output], every_sheet_as_csv, tmp_path / "csv", profile)
     summary = tmp_path / "csv" / "comparison-Summary.csv"
-    assert done.returncode == 0 and summary.exists(), (done.stderr, list((tmp_path / "csv").glob("*")))
+    assert summary.exists(), list((tmp_path / "csv").glob("*"))
     text = summary.read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     ch = next(r for r in rows if r and r[0] == CH)

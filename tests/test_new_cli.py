@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,13 +12,13 @@ import pytest
 from helpers import meta_of as identity
 from helpers import one_line as error_line
 from helpers import run_cli as run
+from helpers import soffice_convert
 
 from partnersheet.cli import cli
 from partnersheet.spec import builtin_templates, load_template
 
 PARTNER = "County Health Department"
 RATER = "A. Rivera"
-SOFFICE_TIMEOUT = 180
 
 
 @pytest.fixture(autouse=True)
@@ -151,27 +150,10 @@ def test_version() -> None:
 
 def convert(soffice: str, profile: Path, files: list[Path], fmt: str, out: Path) -> None:
     """Convert with a throw-away profile; fail on a non-zero exit or a missing or empty output."""
-    out.mkdir()
-    done = subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--convert-to",
-            fmt,
-            "--outdir",
-            str(out),
-            *map(str, files),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=SOFFICE_TIMEOUT,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    soffice_convert(soffice, files, fmt, out, profile)
     for f in files:
         converted = out / f"{f.stem}.{fmt}"
-        assert converted.is_file() and converted.stat().st_size > 0, f"{converted}: {done.stdout} {done.stderr}"
+        assert converted.is_file() and converted.stat().st_size > 0, str(converted)
 
 
 @pytest.mark.libreoffice

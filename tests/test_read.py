@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from helpers import (
     name_cells,
     rewrite_parts,
     set_cached_result,
+    soffice_convert,
     valid_effectiveness_values,
     valid_table_values,
 )
@@ -369,24 +369,8 @@ def test_xlsm_that_is_just_a_renamed_xlsx_reads(tmp_path: Path, eff: Template) -
 
 
 def _convert(soffice: str, src: Path, fmt: str, outdir: Path, profile: Path) -> Path:
-    outdir.mkdir(exist_ok=True)
-    result = subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--convert-to",
-            fmt,
-            "--outdir",
-            outdir,
-            src,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    out = outdir / f"{src.stem}.{fmt}"
-    assert out.exists(), result.stdout + result.stderr
+    out = soffice_convert(soffice, [src], fmt, outdir, profile) / f"{src.stem}.{fmt}"
+    assert out.exists()
     return out
 
 
