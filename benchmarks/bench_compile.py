@@ -61,9 +61,9 @@ def make_one(args: tuple[int, str]) -> None:
     index, folder = args
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    from partnersheet.generate import Personalisation, generate_bytes
-    from partnersheet.layout import layout_for
     from partnersheet.spec import load_template
+    from partnersheet.workbook.generate import Personalisation, generate_bytes
+    from partnersheet.workbook.layout import layout_for
 
     t = load_template("effectiveness")
     rng = random.Random(index)
@@ -158,8 +158,8 @@ def run_floor(corpus: Path, out: Path) -> int:
 
 
 def run_compile(corpus: Path, out: Path) -> int:
-    from partnersheet.compile import compile_paths
-    from partnersheet.compile_sheets import write_comparison
+    from partnersheet.compile.core import compile_paths
+    from partnersheet.compile.sheets import write_comparison
 
     comparison = compile_paths([corpus])
     write_comparison(comparison, out, force=True)
@@ -167,8 +167,8 @@ def run_compile(corpus: Path, out: Path) -> int:
 
 
 def measure(kind: str, corpus: Path) -> dict[str, float]:
-    import partnersheet.compile
-    import partnersheet.compile_sheets  # noqa: F401
+    import partnersheet.compile.core
+    import partnersheet.compile.sheets  # noqa: F401
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp, f"{kind}.xlsx")

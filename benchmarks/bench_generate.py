@@ -23,7 +23,9 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 
-from partnersheet.generate import (
+from partnersheet.rounds.roster import RosterRow, read_roster, write_roster
+from partnersheet.spec import Template, load_template
+from partnersheet.workbook.generate import (
     INSTRUCTIONS_SHEET,
     LISTS_SHEET,
     META_SHEET,
@@ -32,9 +34,7 @@ from partnersheet.generate import (
     meta_values,
     workbook_id_for,
 )
-from partnersheet.layout import layout_for
-from partnersheet.roster import RosterRow, read_roster, write_roster
-from partnersheet.spec import Template, load_template
+from partnersheet.workbook.layout import layout_for
 
 GOAL = 1.5
 Cells = list[tuple[int, int, str]]

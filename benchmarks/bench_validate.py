@@ -35,9 +35,9 @@ from pathlib import Path
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from partnersheet.generate import Personalisation, generate_bytes
+from partnersheet.intake.validate import validate_paths
 from partnersheet.spec import Template, load_template
-from partnersheet.validate import validate_paths
+from partnersheet.workbook.generate import Personalisation, generate_bytes
 
 GOAL = 3.0
 HANDFUL = 8

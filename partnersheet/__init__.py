@@ -11,14 +11,12 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# The function `generate` shares its name with its module: import it now, so the package
-# attribute is the function whatever is imported later.
-from .generate import Personalisation, generate, generate_bytes, personalise
 from .spec import builtin_templates, load_template
+from .workbook.generate import Personalisation, generate, generate_bytes, personalise
 
 _EXPORTS = {
-    "read_submission": "read",
-    "validate_paths": "validate",
+    "read_submission": "intake.read",
+    "validate_paths": "intake.validate",
     "compile_paths": "compile",
     "run_demo": "demo",
 }

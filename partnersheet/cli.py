@@ -147,8 +147,8 @@ def new(
           --rater "A. Rivera" --side library -o e.xlsx
       partnersheet new effectiveness --roster raters.csv -o outbox/
     """
-    from .generate import document_date, generate, personalise
-    from .roster import read_roster, write_roster
+    from .rounds.roster import read_roster, write_roster
+    from .workbook.generate import document_date, generate, personalise
 
     created = document_date(stamp_date)
     if roster is not None:
@@ -205,8 +205,8 @@ def validate(
     import json
 
     from .files import check_writable
-    from .report import text_report, write_problem_workbook
-    from .validate import validate_paths
+    from .intake.report import text_report, write_problem_workbook
+    from .intake.validate import validate_paths
 
     if report_path is not None:
         if report_path.suffix.lower() != ".xlsx":
@@ -277,11 +277,11 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
     """
-    from .compile import check_tidy_path, compile_paths, write_tidy
-    from .compile_sheets import write_comparison
+    from .compile.core import check_tidy_path, compile_paths, write_tidy
+    from .compile.sheets import write_comparison
     from .files import check_writable
-    from .read import is_partnersheet_output
-    from .validate import collect_paths
+    from .intake.read import is_partnersheet_output
+    from .intake.validate import collect_paths
 
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"{output}: the comparison must be an .xlsx file", "e.g. -o comparison.xlsx")

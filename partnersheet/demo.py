@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compile import compile_batch, write_tidy
-from .compile_sheets import write_comparison
+from .compile.core import compile_batch, write_tidy
+from .compile.sheets import write_comparison
 from .errors import OutputExists
-from .generate import generate
-from .report import write_problem_workbook
+from .intake.report import write_problem_workbook
+from .intake.validate import Batch, validate_paths
 from .samples import build_samples
 from .spec import builtin_templates
-from .validate import Batch, validate_paths
+from .workbook.generate import generate
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .files import atomic_write
-from .generate import DEFAULT_CREATED, generate_bytes, personalise, workbook_id_for
-from .roster import slug
+from .rounds.roster import slug
 from .spec import Template, load_template
+from .workbook.generate import DEFAULT_CREATED, generate_bytes, personalise, workbook_id_for
 
 SAMPLE_DATA = Path(__file__).with_name("sample_returns.toml")
 NOT_OBSERVED_RATE = 0.04

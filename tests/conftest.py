@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from partnersheet.generate import Personalisation, generate
 from partnersheet.spec import Template, load_template
+from partnersheet.workbook.generate import Personalisation, generate
 
 pytest_plugins = ["pytester"]
 

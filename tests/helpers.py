@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 
 import openpyxl
 
-from partnersheet.generate import generate, personalise
 from partnersheet.spec import Field, Template, load_template
+from partnersheet.workbook.generate import generate, personalise
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import partnersheet.validate
+import partnersheet.intake.validate
 from partnersheet.cli import cli
 
 
@@ -17,7 +17,7 @@ def test_an_unexpected_failure_is_one_line_that_says_it_is_a_bug(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(partnersheet.validate, "validate_paths", broken)
+    monkeypatch.setattr(partnersheet.intake.validate, "validate_paths", broken)
     result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]

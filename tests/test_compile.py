@@ -26,10 +26,10 @@ from click.testing import CliRunner
 from helpers import soffice_convert
 
 from partnersheet.cli import cli
-from partnersheet.compile import compile_paths
-from partnersheet.compile_sheets import build_workbook
-from partnersheet.generate import Personalisation, generate
+from partnersheet.compile.core import compile_paths
+from partnersheet.compile.sheets import build_workbook
 from partnersheet.spec import load_template
+from partnersheet.workbook.generate import Personalisation, generate
 
 EPOCH = "1767323045"  # 2026-01-02 03:04:05 UTC
 # The effectiveness scale as the issue states it, written out here so the test is independent.

@@ -10,11 +10,11 @@ import openpyxl
 import pytest
 from helpers import valid_effectiveness_values
 
-from partnersheet.compile import compile_paths
-from partnersheet.compile_sheets import write_comparison
-from partnersheet.compile_summary import ONE_PAGE_PARTNERSHIPS
-from partnersheet.generate import generate_bytes, personalise
+from partnersheet.compile.core import compile_paths
+from partnersheet.compile.sheets import write_comparison
+from partnersheet.compile.summary import ONE_PAGE_PARTNERSHIPS
 from partnersheet.spec import load_template
+from partnersheet.workbook.generate import generate_bytes, personalise
 
 
 def _returns(folder: Path, partners: list[str]) -> None:

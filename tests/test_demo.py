@@ -8,8 +8,8 @@ import openpyxl
 from click.testing import CliRunner
 
 from partnersheet.cli import cli
+from partnersheet.intake.validate import validate_paths
 from partnersheet.samples import build_samples
-from partnersheet.validate import validate_paths
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "returns"
 
@@ -62,7 +62,7 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
 def test_public_api_names_the_functions() -> None:
     """`from partnersheet import generate` is the function even after its module was imported."""
     import partnersheet
-    import partnersheet.generate
+    import partnersheet.workbook.generate
 
     for name in partnersheet.__all__:
         if name != "__version__":

@@ -17,9 +17,9 @@ from helpers import fill, make_workbook, valid_effectiveness_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from partnersheet.problems import CATALOGUE
-from partnersheet.read import Submission, Unreadable, read_submission
-from partnersheet.validate import check_submission
+from partnersheet.intake.problems import CATALOGUE
+from partnersheet.intake.read import Submission, Unreadable, read_submission
+from partnersheet.intake.validate import check_submission
 
 FUZZ = settings(
     max_examples=150,

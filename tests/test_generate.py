@@ -15,9 +15,9 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from partnersheet.errors import OutputExists, PartnersheetError, UsageError
-from partnersheet.generate import Personalisation, generate
-from partnersheet.layout import layout_for
 from partnersheet.spec import Field, Template, load_template
+from partnersheet.workbook.generate import Personalisation, generate
+from partnersheet.workbook.layout import layout_for
 
 GenerateFn = Callable[..., Path]  # the make_workbook fixture
 

@@ -25,11 +25,11 @@ from libreoffice import LibreOffice, missing_reason
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from partnersheet.cli import cli
-from partnersheet.generate import Personalisation, generate
-from partnersheet.problems import ERROR
-from partnersheet.read import Submission
+from partnersheet.intake.problems import ERROR
+from partnersheet.intake.read import Submission
+from partnersheet.intake.validate import Batch, validate_paths
 from partnersheet.spec import Field, Template, load_template
-from partnersheet.validate import Batch, validate_paths
+from partnersheet.workbook.generate import Personalisation, generate
 
 pytestmark = pytest.mark.libreoffice
 

@@ -30,10 +30,10 @@ from helpers import (
 )
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from partnersheet.layout import layout_for
-from partnersheet.read import Submission, Value, read_submission
+from partnersheet.intake.read import Submission, Value, read_submission
+from partnersheet.intake.validate import check_submission
 from partnersheet.spec import Template, load_template
-from partnersheet.validate import check_submission
+from partnersheet.workbook.layout import layout_for
 
 
 def read_ok(path: Path) -> Submission:

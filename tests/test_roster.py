@@ -12,7 +12,7 @@ from helpers import meta_of, one_line
 from helpers import run_cli as run
 
 from partnersheet.errors import OutputExists, RosterError
-from partnersheet.roster import read_roster, write_roster
+from partnersheet.rounds.roster import read_roster, write_roster
 from partnersheet.spec import Template
 
 COLUMNS = ["partner", "rater", "side", "round", "library"]

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from partnersheet.generate import Personalisation, build_workbook, personalise
 from partnersheet.spec import load_template
-from partnersheet.stamp import stamped_workbook
+from partnersheet.workbook.generate import Personalisation, build_workbook, personalise
+from partnersheet.workbook.stamp import stamped_workbook
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 PEOPLE = [

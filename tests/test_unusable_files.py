@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from helpers import covers, fill, fingerprint, make_workbook, rewrite_parts, valid_effectiveness_values, zip_bytes
 
 from partnersheet.cli import cli
-from partnersheet.read import Unreadable, read_submission
+from partnersheet.intake.read import Unreadable, read_submission
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 MB = 1024 * 1024
@@ -420,7 +420,7 @@ def test_a_zip_that_lies_about_its_sizes_is_stopped_without_inflating_it(tmp_pat
     # across fork and exec, and pytest's own memory is not what is being measured.
     script = (
         "import re, sys\n"
-        "from partnersheet.read import read_submission\n"
+        "from partnersheet.intake.read import read_submission\n"
         "result = read_submission(sys.argv[1])\n"
         "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]\n"
         "print(result.problem.code, int(hwm) // 1024)\n"

@@ -35,11 +35,11 @@ from helpers import (
 )
 
 from partnersheet.cli import cli
-from partnersheet.generate import generate
-from partnersheet.problems import CATALOGUE, Problem
-from partnersheet.read import Submission, Unreadable, read_submission
+from partnersheet.intake.problems import CATALOGUE, Problem
+from partnersheet.intake.read import Submission, Unreadable, read_submission
+from partnersheet.intake.validate import check_submission, validate_paths
 from partnersheet.spec import Template, load_template, load_template_file
-from partnersheet.validate import check_submission, validate_paths
+from partnersheet.workbook.generate import generate
 
 
 def run(*args: Any) -> Result:
@@ -411,7 +411,7 @@ def test_internal_error_names_the_file_and_says_it_is_a_bug(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr("partnersheet.read.normalise", broken)
+    monkeypatch.setattr("partnersheet.intake.read.normalise", broken)
     result = read_submission(path)
     assert isinstance(result, Unreadable)
     problem = result.problem

@@ -14,6 +14,7 @@ from typing import Any
 
 import xlsxwriter
 
+from ..spec.names import OUTPUT_PROPERTY
 from .generate import WORKBOOK_OPTIONS
 from .layout import LINE_HEIGHT, wrapped_lines
 
@@ -26,7 +27,6 @@ HEADER = {
     "border": 1,
     "border_color": "#FFFFFF",
 }
-OUTPUT_PROPERTY = "partnersheet.output"
 CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -9,6 +9,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .names import ANSWER_NAME_PREFIX
+
 FIELD_TYPES = ("short_text", "long_text", "choice", "rating", "integer", "currency", "hours", "date")
 NUMERIC_TYPES = ("integer", "currency", "hours")
 TEXT_TYPES = ("short_text", "long_text")
@@ -111,7 +113,7 @@ class Field:
     @property
     def name(self) -> str:
         """The workbook-level defined name of this field's cell."""
-        return f"ps_{self.id}"
+        return f"{ANSWER_NAME_PREFIX}{self.id}"
 
     @property
     def input_title(self) -> str:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..spec import IDENTITY_KEYS
 from .problems import ERROR, WARNING, Problem, make_problem
 from .read import Submission, Unreadable, read_submission
-from .spec import IDENTITY_KEYS
 
 # Spreadsheet-like files people send back; the wrong kinds are picked up too so they are reported, not skipped.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".numbers")

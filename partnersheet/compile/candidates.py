@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .read import Submission
-from .spec import Field, Template
+from ..intake.read import Submission
+from ..spec import Field, Template
 
 BOTH_SIDES = "Commitments, both sides"
 

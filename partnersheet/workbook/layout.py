@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .spec import Field, Section, Sheet, Template
+from ..spec import Field, Section, Sheet, Template
 
 TITLE_ROW = 0
 FIRST_SECTION_ROW = 3

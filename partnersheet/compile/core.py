@@ -21,9 +21,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .compile_candidates import CandidateTable, candidate_tables
-from .compile_scores import (
+from .. import __version__
+from ..errors import UsageError
+from ..files import atomic_write
+from ..intake.read import Submission
+from ..intake.validate import Batch, validate_paths
+from ..spec import Template
+from ..workbook.generate import document_date
+from ..workbook.xlsx_out import csv_safe
+from .candidates import CandidateTable, candidate_tables
+from .scores import (
     EXCLUDED,
     INCLUDED,
     EvidenceRow,
@@ -34,13 +41,6 @@ from .compile_scores import (
     score_instrument,
     who_of,
 )
-from .errors import UsageError
-from .files import atomic_write
-from .generate import document_date
-from .read import Submission
-from .spec import Template
-from .validate import Batch, validate_paths
-from .xlsx_out import csv_safe
 
 UNREADABLE = "unreadable"
 TIDY_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -26,12 +26,12 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from .generate import META_SHEET
-from .layout import TITLE_ROW, layout_for
+from ..spec import IDENTITY_KEYS, Template, builtin_templates
+from ..spec.names import ANSWER_NAME_PREFIX, META_SHEET, PROPERTY_PREFIX
+from ..workbook.layout import TITLE_ROW, layout_for
 from .normalise import as_text, collapse, normalise
 from .problems import Problem, make_problem
 from .safety import Opened, Unusable, sniff_and_open
-from .spec import IDENTITY_KEYS, Template, builtin_templates
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # When names are lost, how far below its place an answer's label is looked for (rows inserted).
@@ -199,7 +199,7 @@ class _Book:
                     self.sheet_parts[attrs.get("name", "")] = part
             elif tag == f"{NS_MAIN}definedName":
                 name = attrs.get("name", "")
-                if name.startswith("ps_") and attrs.get("localSheetId") is None:
+                if name.startswith(ANSWER_NAME_PREFIX) and attrs.get("localSheetId") is None:
                     self.names[name] = _parse_ref(text)
 
     def _ods_structure(self) -> None:
@@ -207,7 +207,7 @@ class _Book:
         root = self._parse(content, "content.xml")
         for named in root.iter(f"{NS_TABLE}named-range"):
             name = named.get(f"{NS_TABLE}name", "")
-            if name.startswith("ps_"):
+            if name.startswith(ANSWER_NAME_PREFIX):
                 self.names[name] = _parse_ref(named.get(f"{NS_TABLE}cell-range-address", ""))
         if b"table:formula=" in content:
             for table in root.iter(f"{NS_TABLE}table"):
@@ -268,9 +268,9 @@ class _Book:
             found = {}
             for prop in root.iter(f"{NS_CUSTOM}property"):
                 name = prop.get("name", "")
-                if name.startswith("partnersheet.") and len(prop):
+                if name.startswith(PROPERTY_PREFIX) and len(prop):
                     value = (prop[0].text or "").strip()
-                    found[name.removeprefix("partnersheet.")] = "" if value == "-" else value
+                    found[name.removeprefix(PROPERTY_PREFIX)] = "" if value == "-" else value
             return found
         return {}
 

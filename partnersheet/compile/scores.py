@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .read import Submission
-from .spec import Field, Scale, Template
+from ..intake.read import Submission
+from ..spec import Field, Scale, Template
 
 INCLUDED = "ok"
 EXCLUDED = "excluded"

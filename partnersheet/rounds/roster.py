@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import OutputExists, RosterError, UsageError
-from .files import atomic_write
-from .generate import Personalisation, generate_bytes, personalise, workbook_id_for
-from .spec import Template
+from ..errors import OutputExists, RosterError, UsageError
+from ..files import atomic_write
+from ..spec import Template
+from ..workbook.generate import Personalisation, generate_bytes, personalise, workbook_id_for
 
 REQUIRED_COLUMNS = ("partner", "rater")
 OPTIONAL_COLUMNS = ("side", "round", "library")

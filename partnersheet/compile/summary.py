@@ -10,15 +10,15 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from .compile_scores import Instrument, InstrumentResult, PartnershipResult
-from .compile_styles import Styles, fit_height
-from .generate import NAVY
-from .layout import LINE_HEIGHT
-from .spec import Scale
-from .xlsx_out import OutputBook
+from ..spec import Scale
+from ..workbook.generate import NAVY
+from ..workbook.layout import LINE_HEIGHT
+from ..workbook.xlsx_out import OutputBook
+from .scores import Instrument, InstrumentResult, PartnershipResult
+from .styles import Styles, fit_height
 
 if TYPE_CHECKING:
-    from .compile import Comparison
+    from .core import Comparison
 
 SERIES_COLOURS = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#7F6000", "#C55A11")
 FIRST_WIDTH, OTHER_WIDTH = 30.0, 15.0

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from ..spec import IDENTITY_KEYS, Template
 from .generate import Personalisation, build_workbook
-from .spec import IDENTITY_KEYS, Template
 
 TOKEN_KEYS = (*IDENTITY_KEYS, "workbook_id")
 _TOKEN = "PSTOKEN{key}PSTOKEN"

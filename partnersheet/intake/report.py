@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .files import atomic_write
+from ..files import atomic_write
+from ..workbook.xlsx_out import OutputBook
 from .validate import Batch
-from .xlsx_out import OutputBook
 
 PROBLEM_HEADERS = ("File", "Sheet", "Cell", "Field", "Severity", "Code", "What is wrong", "How to fix it", "Value seen")
 

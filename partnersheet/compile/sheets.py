@@ -12,13 +12,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .compile import EXCLUDED, TIDY_COLUMNS, TIDY_KEYS, Comparison
-from .compile_data import Body, RowsSheet, shade_rows_where
-from .compile_scores import InstrumentResult
-from .compile_styles import Styles, fit_height
-from .compile_summary import draw_summary, scale_notes
-from .files import atomic_write
-from .xlsx_out import OutputBook
+from ..files import atomic_write
+from ..workbook.xlsx_out import OutputBook
+from .core import EXCLUDED, TIDY_COLUMNS, TIDY_KEYS, Comparison
+from .data import Body, RowsSheet, shade_rows_where
+from .scores import InstrumentResult
+from .styles import Styles, fit_height
+from .summary import draw_summary, scale_notes
 
 FOOTER = "&L&8partnersheet comparison: &A&R&8Page &P of &N"
 STATUS_WORDS = {"valid": "in the scores", "invalid": "excluded from scores", "unreadable": "not read"}

@@ -18,17 +18,14 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
-from . import __version__
-from .errors import UsageError
-from .files import atomic_write, check_writable
+from .. import __version__
+from ..errors import UsageError
+from ..files import atomic_write, check_writable
+from ..spec import IDENTITY_KEYS, TEXT_TYPES, Field, Template
+from ..spec.names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET, PROPERTY_PREFIX
 from .layout import LINE_HEIGHT, SheetLayout, layout_for, wrapped_lines
-from .spec import IDENTITY_KEYS, TEXT_TYPES, Field, Template
 
-LISTS_SHEET = "_lists"
-META_SHEET = "_meta"
-INSTRUCTIONS_SHEET = "Instructions"
 INSTRUCTIONS_WIDTH = 100
-PROPERTY_PREFIX = "partnersheet."
 WORKBOOK_ID_NAMESPACE = uuid.UUID("6f1c1c2e-6a0e-4f3e-9a53-2f1d8f0c7a11")
 # Fixed document date, so the same inputs give the same bytes unless a date is asked for.
 DEFAULT_CREATED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -439,7 +436,7 @@ def generate(
     ``template`` may be a template id; ``who`` a mapping of identity values, checked as the CLI does.
     """
     if isinstance(template, str):
-        from .spec import load_template
+        from ..spec import load_template
 
         template = load_template(template)
     if who is not None and not isinstance(who, Personalisation):

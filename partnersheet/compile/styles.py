@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .generate import NAVY, NUMBER_FORMATS
-from .layout import LINE_HEIGHT, wrapped_lines
-from .spec import Scale
-from .xlsx_out import OutputBook
+from ..spec import Scale
+from ..workbook.generate import NAVY, NUMBER_FORMATS
+from ..workbook.layout import LINE_HEIGHT, wrapped_lines
+from ..workbook.xlsx_out import OutputBook
 
 BORDER = {"border": 1, "border_color": "#D0D0D0", "valign": "top"}
 LOW_COLOUR, MID_COLOUR, HIGH_COLOUR = "#F8696B", "#FFEB84", "#63BE7B"

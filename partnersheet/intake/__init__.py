@@ -1,0 +1,1 @@
+"""Taking returns in: safe opening, reading by name, normalising values, validation, problems."""
