@@ -35,7 +35,7 @@ from helpers import (
 )
 
 from partnersheet.cli import cli
-from partnersheet.intake.problems import CATALOGUE, Problem
+from partnersheet.intake.problems import Problem, ProblemCode
 from partnersheet.intake.read import Submission, Unreadable, read_submission
 from partnersheet.intake.validate import check_submission, validate_paths
 from partnersheet.spec import Template, load_template, load_template_file
@@ -561,9 +561,9 @@ def test_another_round_is_not_a_duplicate_submission(tmp_path: Path, eff: Templa
 
 
 def test_every_catalogue_code_has_a_test() -> None:
-    assert set(COVERED) == set(CATALOGUE), {
-        "untested": sorted(set(CATALOGUE) - set(COVERED)),
-        "unknown": sorted(set(COVERED) - set(CATALOGUE)),
+    assert set(COVERED) == {c.value for c in ProblemCode}, {
+        "untested": sorted({c.value for c in ProblemCode} - set(COVERED)),
+        "unknown": sorted(set(COVERED) - {c.value for c in ProblemCode}),
     }
 
 

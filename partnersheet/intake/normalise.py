@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..spec import Field, Template
+from .problems import ProblemCode
 
 EXCEL_EPOCH = date(1899, 12, 30)
 _NUMBER_JUNK = re.compile(r"^\s*(?:US)?\$?\s*|\s*(?:USD|dollars?|hours?|hrs?|h|/\s*month|per month)\s*$", re.IGNORECASE)
@@ -31,7 +32,7 @@ class Normalised:
 
     value: str | float | date | None
     score: float | None = None
-    error: str | None = None
+    error: ProblemCode | None = None
     detail: str = ""
 
 
@@ -85,21 +86,23 @@ def normalise(template: Template, f: Field, raw: Any) -> Normalised:
     if f.type in ("integer", "currency", "hours"):
         value = _number(raw)
         if value is None:
-            return Normalised(None, error="not-a-number")
+            return Normalised(None, error=ProblemCode.NOT_A_NUMBER)
         if f.type == "integer" and not value.is_integer():
-            return Normalised(None, error="not-whole-number")
+            return Normalised(None, error=ProblemCode.NOT_WHOLE_NUMBER)
         low, high = f.min, f.max
         if (low is not None and value < low) or (high is not None and value > high):
-            return Normalised(None, error="out-of-range", detail=f"{_fmt(low)} to {_fmt(high)}")
+            return Normalised(None, error=ProblemCode.OUT_OF_RANGE, detail=f"{_fmt(low)} to {_fmt(high)}")
         return Normalised(value)
     if f.type == "date":
         n = _date(raw)
         if isinstance(n.value, date) and not DATE_MIN <= n.value <= DATE_MAX:
-            return Normalised(None, error="out-of-range", detail=f"{DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}")
+            return Normalised(
+                None, error=ProblemCode.OUT_OF_RANGE, detail=f"{DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}"
+            )
         return n
     text = as_text(raw).strip()
     if f.max_length and len(text) > f.max_length:
-        return Normalised(text, error="too-long", detail=f"{len(text)} characters; at most {f.max_length}")
+        return Normalised(text, error=ProblemCode.TOO_LONG, detail=f"{len(text)} characters; at most {f.max_length}")
     return Normalised(text)
 
 
@@ -121,7 +124,7 @@ def _option(template: Template, f: Field, raw: Any) -> Normalised:
         for level in scale.levels:
             if number is not None and number == level.score:
                 return Normalised(level.label, level.score)
-    code = "not-a-rating" if f.type == "rating" else "not-a-choice"
+    code = ProblemCode.NOT_A_RATING if f.type == "rating" else ProblemCode.NOT_A_CHOICE
     return Normalised(None, error=code, detail=", ".join(options))
 
 
@@ -150,4 +153,4 @@ def _date(raw: Any) -> Normalised:
                 return Normalised(datetime.strptime(text, pattern).date())
             except ValueError:
                 continue
-    return Normalised(None, error="not-a-date")
+    return Normalised(None, error=ProblemCode.NOT_A_DATE)

@@ -6,155 +6,217 @@ and a hint in words a librarian understands. Tests assert against codes, not cop
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
 
 
-@dataclass(frozen=True)
-class Code:
+# Placeholders: {file} {sheet} {cell} {label} {value} {detail} {other}
+class ProblemCode(StrEnum):
+    """Every problem the tool reports: the code (stable, in JSON), severity, message and fix."""
+
+    def __new__(cls, code: str, severity: str, message: str, hint: str) -> ProblemCode:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.severity = severity
+        member.message = message
+        member.hint = hint
+        return member
+
     severity: str
     message: str
     hint: str
 
-
-# Placeholders: {file} {sheet} {cell} {label} {value} {detail} {other}
-CATALOGUE: dict[str, Code] = {
     # Files that cannot be used at all.
-    "file-missing": Code(ERROR, "file not found", "check the file name and folder"),
-    "no-permission": Code(
+    FILE_MISSING = ("file-missing", ERROR, "file not found", "check the file name and folder")
+    NO_PERMISSION = (
+        "no-permission",
         ERROR,
         "cannot be opened here ({detail})",
         "check you are allowed to read it, or copy it to a folder you can read",
-    ),
-    "partnersheet-output": Code(
+    )
+    PARTNERSHEET_OUTPUT = (
+        "partnersheet-output",
         WARNING,
         "skipped: a {detail} written by partnersheet, not a returned workbook",
         "keep outputs outside the folder of returned workbooks",
-    ),
-    "file-empty": Code(ERROR, "the file is empty (0 bytes)", "ask for the workbook to be sent again"),
-    "not-a-spreadsheet": Code(
-        ERROR, "not a spreadsheet ({detail})", "ask for the completed .xlsx workbook, not another kind of file"
-    ),
-    "legacy-xls": Code(
+    )
+    FILE_EMPTY = ("file-empty", ERROR, "the file is empty (0 bytes)", "ask for the workbook to be sent again")
+    NOT_A_SPREADSHEET = (
+        "not-a-spreadsheet",
+        ERROR,
+        "not a spreadsheet ({detail})",
+        "ask for the completed .xlsx workbook, not another kind of file",
+    )
+    LEGACY_XLS = (
+        "legacy-xls",
         ERROR,
         "an old Excel 97-2003 .xls file",
         "open it in Excel or LibreOffice and use Save As > Excel Workbook (.xlsx)",
-    ),
-    "csv-file": Code(
-        ERROR, "a CSV text file, which has lost the form", "fill in the original .xlsx workbook and send that back"
-    ),
-    "encrypted": Code(
+    )
+    CSV_FILE = (
+        "csv-file",
+        ERROR,
+        "a CSV text file, which has lost the form",
+        "fill in the original .xlsx workbook and send that back",
+    )
+    ENCRYPTED = (
+        "encrypted",
         ERROR,
         "the workbook is protected with a password",
         "open it, remove the password (File > Info > Protect Workbook) and save it again",
-    ),
-    "corrupt": Code(
-        ERROR, "the file is damaged or incomplete ({detail})", "ask for the workbook to be saved and sent again"
-    ),
-    "zip-bomb": Code(
-        ERROR, "the file would expand to an unsafe size ({detail})", "do not open this file; ask the sender what it is"
-    ),
-    "xml-entities": Code(
+    )
+    CORRUPT = (
+        "corrupt",
+        ERROR,
+        "the file is damaged or incomplete ({detail})",
+        "ask for the workbook to be saved and sent again",
+    )
+    ZIP_BOMB = (
+        "zip-bomb",
+        ERROR,
+        "the file would expand to an unsafe size ({detail})",
+        "do not open this file; ask the sender what it is",
+    )
+    XML_ENTITIES = (
+        "xml-entities",
         ERROR,
         "the file contains XML entity declarations, which are refused for safety",
         "ask for the workbook to be saved again from Excel or LibreOffice",
-    ),
-    "not-partnersheet": Code(
+    )
+    NOT_PARTNERSHEET = (
+        "not-partnersheet",
         ERROR,
         "a spreadsheet, but not a partnersheet workbook ({detail})",
         "send the respondent the workbook made by `partnersheet new`",
-    ),
-    "unknown-template": Code(
+    )
+    UNKNOWN_TEMPLATE = (
+        "unknown-template",
         ERROR,
         "made from template {detail!r}, which this version does not know",
         "update partnersheet, or check the file came from your coordinator",
-    ),
-    "internal-error": Code(
-        ERROR, "partnersheet failed on this file ({detail})", "this is a bug: please report it with the file if you can"
-    ),
+    )
+    INTERNAL_ERROR = (
+        "internal-error",
+        ERROR,
+        "partnersheet failed on this file ({detail})",
+        "this is a bug: please report it with the file if you can",
+    )
     # The workbook's structure.
-    "template-altered": Code(
+    TEMPLATE_ALTERED = (
+        "template-altered",
         ERROR,
         "the workbook's template was changed ({detail})",
         "send the respondent a fresh workbook from `partnersheet new`",
-    ),
-    "version-differs": Code(
+    )
+    VERSION_DIFFERS = (
+        "version-differs",
         WARNING,
         "made from template version {value}, not the current {detail}",
         "answers are matched by field; regenerate the workbook for the next round",
-    ),
-    "names-missing": Code(
+    )
+    NAMES_MISSING = (
+        "names-missing",
         WARNING,
         "the workbook has lost its cell names; answers were read from their original positions",
         "check the answers below, or send a fresh workbook",
-    ),
-    "field-not-found": Code(
+    )
+    FIELD_NOT_FOUND = (
+        "field-not-found",
         ERROR,
         "the answer cell for {label!r} could not be found",
         "the row or sheet may have been deleted: send a fresh workbook",
-    ),
-    "sheet-missing": Code(
+    )
+    SHEET_MISSING = (
+        "sheet-missing",
         ERROR,
         "the form sheet {sheet!r} with {detail} answers is missing",
         "the sheet may have been deleted: send the respondent a fresh workbook",
-    ),
-    "identity-changed": Code(
+    )
+    IDENTITY_CHANGED = (
+        "identity-changed",
         ERROR,
         "{label} was changed from {other!r} to {value!r}",
         "put back {other!r}; if it was wrong, ask the coordinator for a new workbook",
-    ),
+    )
     # Answers.
-    "required-missing": Code(ERROR, "{label} is required but empty", "fill in cell {cell} on sheet {sheet!r}"),
-    "not-a-choice": Code(
+    REQUIRED_MISSING = (
+        "required-missing",
+        ERROR,
+        "{label} is required but empty",
+        "fill in cell {cell} on sheet {sheet!r}",
+    )
+    NOT_A_CHOICE = (
+        "not-a-choice",
         ERROR,
         "{value!r} is not one of the choices for {label}",
         "choose from the dropdown list in cell {cell}: {detail}",
-    ),
-    "not-a-rating": Code(
-        ERROR, "{value!r} is not a rating for {label}", "choose from the dropdown list in cell {cell}: {detail}"
-    ),
-    "not-a-number": Code(
-        ERROR, "{value!r} is not a number for {label}", "type digits only in cell {cell}, e.g. 1500 (no words)"
-    ),
-    "not-whole-number": Code(
-        ERROR, "{value!r} is not a whole number for {label}", "type a whole number in cell {cell}"
-    ),
-    "out-of-range": Code(
+    )
+    NOT_A_RATING = (
+        "not-a-rating",
+        ERROR,
+        "{value!r} is not a rating for {label}",
+        "choose from the dropdown list in cell {cell}: {detail}",
+    )
+    NOT_A_NUMBER = (
+        "not-a-number",
+        ERROR,
+        "{value!r} is not a number for {label}",
+        "type digits only in cell {cell}, e.g. 1500 (no words)",
+    )
+    NOT_WHOLE_NUMBER = (
+        "not-whole-number",
+        ERROR,
+        "{value!r} is not a whole number for {label}",
+        "type a whole number in cell {cell}",
+    )
+    OUT_OF_RANGE = (
+        "out-of-range",
         ERROR,
         "{value!r} is outside the allowed range for {label} ({detail})",
         "type a value from {detail} in cell {cell}",
-    ),
-    "not-a-date": Code(ERROR, "{value!r} is not a date for {label}", "type a date like 2026-03-15 in cell {cell}"),
-    "too-long": Code(
+    )
+    NOT_A_DATE = (
+        "not-a-date",
+        ERROR,
+        "{value!r} is not a date for {label}",
+        "type a date like 2026-03-15 in cell {cell}",
+    )
+    TOO_LONG = (
+        "too-long",
         ERROR,
         "the answer for {label} is too long ({detail})",
         "shorten the text in cell {cell}, or move details to the notes",
-    ),
-    "formula-in-cell": Code(
+    )
+    FORMULA_IN_CELL = (
+        "formula-in-cell",
         ERROR,
         "cell {cell} ({label}) holds a formula {value!r}, which is not read",
         "type the answer itself in cell {cell} instead of a formula",
-    ),
+    )
     # Across a batch.
-    "duplicate-workbook": Code(
+    DUPLICATE_WORKBOOK = (
+        "duplicate-workbook",
         ERROR,
         "the same workbook (id {value}) was returned more than once: also {other}",
         "keep one copy: the newest complete one",
-    ),
-    "duplicate-submission": Code(
-        ERROR, "a second assessment for {detail}: also {other}", "keep one of the two, or give each a different round"
-    ),
-}
+    )
+    DUPLICATE_SUBMISSION = (
+        "duplicate-submission",
+        ERROR,
+        "a second assessment for {detail}: also {other}",
+        "keep one of the two, or give each a different round",
+    )
 
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong, with where it is and how to fix it."""
 
-    code: str
+    code: ProblemCode
     severity: str
     file: str
     message: str
@@ -164,9 +226,13 @@ class Problem:
     field_id: str = ""
     field_label: str = ""
     value: str = ""
+    # The facts behind the message (allowed choices, the range, the other file) for machine readers.
+    context: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["code"] = str(self.code)
+        return data
 
     @property
     def where(self) -> str:
@@ -179,7 +245,7 @@ class Problem:
 
 
 def make_problem(
-    code: str,
+    code: ProblemCode,
     file: str,
     *,
     sheet: str = "",
@@ -189,9 +255,9 @@ def make_problem(
     value: Any = "",
     detail: str = "",
     other: str = "",
+    context: dict[str, Any] | None = None,
 ) -> Problem:
     """Build a problem from the catalogue, filling its message and hint."""
-    entry = CATALOGUE[code]
     text_value = "" if value is None else str(value)
     if len(text_value) > 80:
         text_value = text_value[:77] + "..."
@@ -206,13 +272,14 @@ def make_problem(
     }
     return Problem(
         code=code,
-        severity=entry.severity,
+        severity=code.severity,
         file=file,
-        message=entry.message.format(**params),
-        hint=entry.hint.format(**params),
+        message=code.message.format(**params),
+        hint=code.hint.format(**params),
         sheet=sheet,
         cell=cell,
         field_id=field_id,
         field_label=label,
         value=text_value,
+        context={**({"detail": detail} if detail else {}), **({"other": other} if other else {}), **(context or {})},
     )

@@ -30,7 +30,7 @@ from ..spec import IDENTITY_KEYS, Template, builtin_templates
 from ..spec.names import ANSWER_NAME_PREFIX, META_SHEET, PROPERTY_PREFIX
 from ..workbook.layout import TITLE_ROW, layout_for
 from .normalise import as_text, collapse, normalise
-from .problems import Problem, make_problem
+from .problems import Problem, ProblemCode, make_problem
 from .safety import Opened, Unusable, sniff_and_open
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -55,7 +55,7 @@ class Value:
     score: float | None
     sheet: str
     cell: str
-    error: str | None = None
+    error: ProblemCode | None = None
     detail: str = ""
     formula: str | None = None
 
@@ -115,7 +115,7 @@ def _parse_ref(text: str) -> tuple[str, int, int] | None:
 
 
 def _refuse_dtd(*_: Any) -> None:
-    raise Unusable("xml-entities")
+    raise Unusable(ProblemCode.XML_ENTITIES)
 
 
 def _elements(data: bytes, part: str, wanted: set[str]) -> list[tuple[str, dict[str, str], str]]:
@@ -154,7 +154,7 @@ def _elements(data: bytes, part: str, wanted: set[str]) -> list[tuple[str, dict[
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise Unusable("corrupt", f"{part} is not valid XML ({exc})") from None
+        raise Unusable(ProblemCode.CORRUPT, f"{part} is not valid XML ({exc})") from None
     return found
 
 
@@ -177,7 +177,7 @@ class _Book:
             self.calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
             self.sheet_names = list(self.calamine.sheet_names)
         except Exception as exc:  # calamine raises its own error types for damaged parts
-            raise Unusable("corrupt", f"cannot read cells: {exc}") from None
+            raise Unusable(ProblemCode.CORRUPT, f"cannot read cells: {exc}") from None
         self._grids: dict[str, list[list[Any]]] = {}
 
     def _xlsx_structure(self) -> None:
@@ -217,11 +217,11 @@ class _Book:
         try:
             return SafeET.fromstring(data)
         except SafeET.ParseError as exc:
-            raise Unusable("corrupt", f"{part} is not valid XML ({exc})") from None
+            raise Unusable(ProblemCode.CORRUPT, f"{part} is not valid XML ({exc})") from None
         except Exception as exc:  # defusedxml's EntitiesForbidden, DTDForbidden, ...
             if "Forbidden" in type(exc).__name__:
-                raise Unusable("xml-entities") from None
-            raise Unusable("corrupt", f"{part}: {exc}") from None
+                raise Unusable(ProblemCode.XML_ENTITIES) from None
+            raise Unusable(ProblemCode.CORRUPT, f"{part}: {exc}") from None
 
     def _xml(self, part: str) -> Any:
         return self._parse(self.opened.read_part(part), part)
@@ -231,7 +231,7 @@ class _Book:
             try:
                 rows = self.calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:
-                raise Unusable("corrupt", f"cannot read sheet {sheet!r}: {exc}") from None
+                raise Unusable(ProblemCode.CORRUPT, f"cannot read sheet {sheet!r}: {exc}") from None
             self._grids[sheet] = rows
             if self.opened.kind == "xlsx" and sheet not in self.formulas:
                 self.formulas[sheet] = self._xlsx_formulas(sheet)
@@ -297,28 +297,30 @@ def _load(path: Path) -> bytes:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
             if os.access(path, os.R_OK | os.X_OK):
-                raise Unusable("not-a-spreadsheet", "a folder")
-            raise Unusable("no-permission", "a folder that cannot be opened")
+                raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "a folder")
+            raise Unusable(ProblemCode.NO_PERMISSION, "a folder that cannot be opened")
         if not stat.S_ISREG(info.st_mode):
-            raise Unusable("not-a-spreadsheet", "not a regular file")
+            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "not a regular file")
         size = info.st_size
         if size > MAX_FILE_BYTES:
-            raise Unusable("not-partnersheet", f"{size // 1_000_000} MB, far larger than a partnersheet workbook")
+            raise Unusable(
+                ProblemCode.NOT_PARTNERSHEET, f"{size // 1_000_000} MB, far larger than a partnersheet workbook"
+            )
         return path.read_bytes()
     except FileNotFoundError:
-        raise Unusable("file-missing") from None
+        raise Unusable(ProblemCode.FILE_MISSING) from None
     except IsADirectoryError:
-        raise Unusable("not-a-spreadsheet", "a folder") from None
+        raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "a folder") from None
     except PermissionError:
-        raise Unusable("no-permission", "permission denied") from None
+        raise Unusable(ProblemCode.NO_PERMISSION, "permission denied") from None
     except OSError as exc:
-        raise Unusable("no-permission", exc.strerror or str(exc)) from None
+        raise Unusable(ProblemCode.NO_PERMISSION, exc.strerror or str(exc)) from None
 
 
 def is_partnersheet_output(path: str | Path) -> bool:
     """Whether a file is a comparison or report this tool wrote (safe to replace with --force)."""
     result = read_submission(path)
-    return isinstance(result, Unreadable) and result.problem.code == "partnersheet-output"
+    return isinstance(result, Unreadable) and result.problem.code == ProblemCode.PARTNERSHEET_OUTPUT
 
 
 def read_submission(path: str | Path, templates: dict[str, Template] | None = None) -> Submission | Unreadable:
@@ -333,7 +335,9 @@ def read_submission(path: str | Path, templates: dict[str, Template] | None = No
     except Unusable as exc:
         return Unreadable(name, digest, make_problem(exc.code, name, detail=exc.detail))
     except Exception as exc:  # a bug in this tool must still name the file and never crash a batch
-        return Unreadable(name, digest, make_problem("internal-error", name, detail=f"{type(exc).__name__}: {exc}"))
+        return Unreadable(
+            name, digest, make_problem(ProblemCode.INTERNAL_ERROR, name, detail=f"{type(exc).__name__}: {exc}")
+        )
 
 
 def _read(path: Path, name: str, data: bytes, digest: str, templates: dict[str, Template]) -> Submission:
@@ -344,25 +348,27 @@ def _read(path: Path, name: str, data: bytes, digest: str, templates: dict[str, 
         template_id = meta.get("template_id", "")
         if not template_id:
             if meta.get("output"):
-                raise Unusable("partnersheet-output", meta["output"])
-            raise Unusable("not-partnersheet", "no partnersheet details inside")
+                raise Unusable(ProblemCode.PARTNERSHEET_OUTPUT, meta["output"])
+            raise Unusable(ProblemCode.NOT_PARTNERSHEET, "no partnersheet details inside")
         template = templates.get(template_id)
         if template is None:
-            raise Unusable("unknown-template", template_id)
+            raise Unusable(ProblemCode.UNKNOWN_TEMPLATE, template_id)
         problems: list[Problem] = []
         version = meta.get("template_version", "")
         spec_hash = meta.get("spec_hash", "")
         if version != template.version:
-            problems.append(make_problem("version-differs", name, value=version or "unknown", detail=template.version))
+            problems.append(
+                make_problem(ProblemCode.VERSION_DIFFERS, name, value=version or "unknown", detail=template.version)
+            )
         elif spec_hash != template.spec_hash:
-            problems.append(make_problem("template-altered", name, detail="its template fingerprint differs"))
+            problems.append(make_problem(ProblemCode.TEMPLATE_ALTERED, name, detail="its template fingerprint differs"))
         values = _read_values(book, template, name, problems)
         identity = {key: meta.get(key, "") for key in IDENTITY_KEYS}
         return Submission(
             name, digest, template, version, spec_hash, meta.get("workbook_id", ""), identity, values, problems
         )
     except zipfile.BadZipFile as exc:
-        raise Unusable("corrupt", str(exc)) from None
+        raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
     finally:
         opened.zip.close()
 
@@ -423,27 +429,29 @@ def _read_values(book: _Book, template: Template, name: str, problems: list[Prob
     if by_names:
         where_now = {f.id: book.names.get(f.name) for f in template.fields}
     else:
-        problems.append(make_problem("names-missing", name))
+        problems.append(make_problem(ProblemCode.NAMES_MISSING, name))
         where_now = dict(_positions_now(book, template))
     values: dict[str, Value] = {}
     missing = {f.id for f in template.fields if (w := where_now.get(f.id)) is None or w[0] not in book.sheet_names}
     for sheet in template.sheets:  # a whole form sheet gone is one problem, not one per answer
         ids = {f.id for f in sheet.fields}
         if ids and ids <= missing:
-            problems.append(make_problem("sheet-missing", name, sheet=sheet.name, detail=str(len(ids))))
+            problems.append(make_problem(ProblemCode.SHEET_MISSING, name, sheet=sheet.name, detail=str(len(ids))))
             missing -= ids
             where_now = {k: v for k, v in where_now.items() if k not in ids}
     for f in template.fields:
         where = where_now.get(f.id)
         if where is None or where[0] not in book.sheet_names:
             if f.id in missing:
-                problems.append(make_problem("field-not-found", name, field_id=f.id, label=f.full_label))
+                problems.append(make_problem(ProblemCode.FIELD_NOT_FOUND, name, field_id=f.id, label=f.full_label))
             continue
         sheet, row, col = where
         raw, formula = book.cell(sheet, row, col)
         ref = _cell_name(row, col)
         if formula is not None:
-            values[f.id] = Value(f.id, raw, formula, None, None, sheet, ref, error="formula-in-cell", formula=formula)
+            values[f.id] = Value(
+                f.id, raw, formula, None, None, sheet, ref, error=ProblemCode.FORMULA_IN_CELL, formula=formula
+            )
             continue
         n = normalise(template, f, raw)
         values[f.id] = Value(f.id, raw, as_text(raw), n.value, n.score, sheet, ref, n.error, n.detail)

@@ -14,6 +14,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .problems import ProblemCode
+
 # Limits for one workbook's zip directory (a generated workbook is ~25 kB, ~20 entries).
 MAX_ENTRIES = 2_000
 MAX_TOTAL_UNCOMPRESSED = 100 * 1024 * 1024
@@ -27,7 +29,7 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 class Unusable(Exception):
     """A file that cannot be read as a workbook; ``code`` is a problem code from the catalogue."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: ProblemCode, detail: str = "") -> None:
         super().__init__(detail or code)
         self.code = code
         self.detail = detail
@@ -46,7 +48,7 @@ class Opened:
         """One zip entry (already inflated, within its declared size); refuse XML that declares a DTD."""
         data = self.parts.get(name)
         if data is None:
-            raise Unusable("not-partnersheet", f"no {name} inside")
+            raise Unusable(ProblemCode.NOT_PARTNERSHEET, f"no {name} inside")
         refuse_dtd(data)
         return data
 
@@ -77,7 +79,7 @@ def refuse_dtd(data: bytes) -> None:
         elif data.startswith(b"<!--", pos):
             end = data.find(b"-->", pos + 4)
         elif data.startswith(b"<!", pos):
-            raise Unusable("xml-entities")
+            raise Unusable(ProblemCode.XML_ENTITIES)
         else:
             return  # the root element: no DTD can come after it
         if end == -1:
@@ -88,18 +90,20 @@ def refuse_dtd(data: bytes) -> None:
 def _check_zip_directory(zf: zipfile.ZipFile) -> None:
     infos = zf.infolist()
     if len(infos) > MAX_ENTRIES:
-        raise Unusable("zip-bomb", f"{len(infos)} entries")
+        raise Unusable(ProblemCode.ZIP_BOMB, f"{len(infos)} entries")
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > MAX_ENTRY_UNCOMPRESSED:
-            raise Unusable("zip-bomb", f"{info.filename} unpacks to {info.file_size // 1_000_000} MB")
+            raise Unusable(ProblemCode.ZIP_BOMB, f"{info.filename} unpacks to {info.file_size // 1_000_000} MB")
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise Unusable("zip-bomb", f"{info.filename} compressed {info.file_size // max(info.compress_size, 1)}:1")
+            raise Unusable(
+                ProblemCode.ZIP_BOMB, f"{info.filename} compressed {info.file_size // max(info.compress_size, 1)}:1"
+            )
         if info.flag_bits & 0x1:
-            raise Unusable("encrypted")
+            raise Unusable(ProblemCode.ENCRYPTED)
     if total > MAX_TOTAL_UNCOMPRESSED:
-        raise Unusable("zip-bomb", f"{total // 1_000_000} MB in all")
+        raise Unusable(ProblemCode.ZIP_BOMB, f"{total // 1_000_000} MB in all")
 
 
 def _inflate_all(zf: zipfile.ZipFile, data: bytes) -> dict[str, bytes]:
@@ -117,24 +121,26 @@ def _inflate_all(zf: zipfile.ZipFile, data: bytes) -> dict[str, bytes]:
         offset = info.header_offset
         header = data[offset : offset + 30]
         if len(header) < 30 or header[:4] != b"PK\x03\x04":
-            raise Unusable("corrupt", f"broken zip entry {name}")
+            raise Unusable(ProblemCode.CORRUPT, f"broken zip entry {name}")
         start = offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
         raw = view[start : start + info.compress_size]
         if len(raw) < info.compress_size:
-            raise Unusable("corrupt", f"{name} is cut short")
+            raise Unusable(ProblemCode.CORRUPT, f"{name} is cut short")
         if info.compress_type == zipfile.ZIP_STORED:
             body = bytes(raw)
         elif info.compress_type == zipfile.ZIP_DEFLATED:
             try:
                 body = zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, info.file_size + 1)
             except zlib.error as exc:
-                raise Unusable("corrupt", f"cannot unpack {name}: {exc}") from None
+                raise Unusable(ProblemCode.CORRUPT, f"cannot unpack {name}: {exc}") from None
             if len(body) > info.file_size:
-                raise Unusable("zip-bomb", f"{name} unpacks to more than the {info.file_size:,} bytes it declares")
+                raise Unusable(
+                    ProblemCode.ZIP_BOMB, f"{name} unpacks to more than the {info.file_size:,} bytes it declares"
+                )
         else:
-            raise Unusable("corrupt", f"{name} uses a compression method spreadsheets do not use")
+            raise Unusable(ProblemCode.CORRUPT, f"{name} uses a compression method spreadsheets do not use")
         if len(body) != info.file_size or zlib.crc32(body) != info.CRC:
-            raise Unusable("corrupt", f"cannot unpack {name}: its size or checksum is wrong")
+            raise Unusable(ProblemCode.CORRUPT, f"cannot unpack {name}: its size or checksum is wrong")
         parts[name] = body
     return parts
 
@@ -146,27 +152,27 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
     """
     head = data[:4096]
     if not data:
-        raise Unusable("file-empty")
+        raise Unusable(ProblemCode.FILE_EMPTY)
     if head.startswith(OLE_MAGIC):
         # Encrypted .xlsx files are OLE containers holding an "EncryptedPackage" stream.
         if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptionInfo" in data:
-            raise Unusable("encrypted")
-        raise Unusable("legacy-xls")
+            raise Unusable(ProblemCode.ENCRYPTED)
+        raise Unusable(ProblemCode.LEGACY_XLS)
     if not head.startswith(b"PK"):
         suffix = path.suffix.lower()
         if suffix in (".csv", ".tsv", ".txt") or _looks_like_csv(head):
-            raise Unusable("csv-file")
+            raise Unusable(ProblemCode.CSV_FILE)
         if head.lstrip().startswith((b"<?xml", b"<html", b"<!DOCTYPE", b"<HTML")):
-            raise Unusable("not-a-spreadsheet", "an XML or web page file")
+            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "an XML or web page file")
         if head.startswith(b"%PDF"):
-            raise Unusable("not-a-spreadsheet", "a PDF")
-        raise Unusable("not-a-spreadsheet", "unrecognised content")
+            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "a PDF")
+        raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "unrecognised content")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise Unusable("corrupt", f"broken zip: {exc}") from None
+        raise Unusable(ProblemCode.CORRUPT, f"broken zip: {exc}") from None
     except (OSError, EOFError, ValueError) as exc:
-        raise Unusable("corrupt", str(exc)) from None
+        raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
     try:
         _check_zip_directory(zf)
         names = zf.NameToInfo
@@ -175,11 +181,11 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
         elif "mimetype" in names and zf.read("mimetype").strip() == ODS_MIMETYPE:
             kind = "ods"
         elif "word/document.xml" in names or "ppt/presentation.xml" in names:
-            raise Unusable("not-a-spreadsheet", "a Word or PowerPoint document")
+            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "a Word or PowerPoint document")
         elif "xl/workbook.bin" in names:
-            raise Unusable("not-a-spreadsheet", "an Excel binary .xlsb workbook; save it as .xlsx")
+            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "an Excel binary .xlsb workbook; save it as .xlsx")
         else:
-            raise Unusable("not-a-spreadsheet", "a zip archive")
+            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "a zip archive")
         parts = _inflate_all(zf, data)
         for body in parts.values():  # every part, including those only python-calamine parses
             refuse_dtd(body)
@@ -188,7 +194,7 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
         raise
     except Exception as exc:
         zf.close()
-        raise Unusable("corrupt", str(exc)) from None
+        raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
     return Opened(path, kind, zf, parts)
 
 

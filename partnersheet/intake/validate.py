@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..spec import IDENTITY_KEYS
-from .problems import ERROR, WARNING, Problem, make_problem
+from .problems import ERROR, WARNING, Problem, ProblemCode, make_problem
 from .read import Submission, Unreadable, read_submission
 
 # Spreadsheet-like files people send back; the wrong kinds are picked up too so they are reported, not skipped.
@@ -76,7 +76,7 @@ def check_submission(sub: Submission) -> list[Problem]:
         if v.error:
             problems.append(make_problem(v.error, sub.file, value=v.formula or v.text, detail=v.detail, **where))
         elif f.required and v.empty:
-            problems.append(make_problem("required-missing", sub.file, **where))
+            problems.append(make_problem(ProblemCode.REQUIRED_MISSING, sub.file, **where))
     for key in IDENTITY_KEYS:
         expected = sub.identity.get(key, "")
         f = template.identity_field(key)
@@ -87,7 +87,7 @@ def check_submission(sub: Submission) -> list[Problem]:
             continue
         problems.append(
             make_problem(
-                "identity-changed",
+                ProblemCode.IDENTITY_CHANGED,
                 sub.file,
                 sheet=v.sheet,
                 cell=v.cell,
@@ -132,7 +132,7 @@ def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
         for_one_rater = bool(sub.identity.get("rater"))
         if first is not None and (for_one_rater or _content(first) == _content(sub)):
             found.setdefault(sub.file, []).append(
-                make_problem("duplicate-workbook", sub.file, value=sub.workbook_id, other=first.file)
+                make_problem(ProblemCode.DUPLICATE_WORKBOOK, sub.file, value=sub.workbook_id, other=first.file)
             )
             continue
         by_id.setdefault(sub.workbook_id, sub)
@@ -143,7 +143,7 @@ def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
         if earlier is not None:
             detail = " / ".join(p for p in who[1:] if p)
             found.setdefault(sub.file, []).append(
-                make_problem("duplicate-submission", sub.file, detail=detail, other=earlier.file)
+                make_problem(ProblemCode.DUPLICATE_SUBMISSION, sub.file, detail=detail, other=earlier.file)
             )
         else:
             by_who[who] = sub
