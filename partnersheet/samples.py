@@ -52,7 +52,7 @@ def _effectiveness_answers(
         bias += partnership["partner_shift"]
     for group in _rubric_groups(template):
         for f in group.fields:
-            if f.type == "rating":
+            if f.kind.scored:
                 score = partnership["profile"][group.id] + bias + rng.gauss(0, 0.45)
                 answers[f.id] = _rating(template, f.scale or "", score, rng)
             elif rng.random() < 0.75:

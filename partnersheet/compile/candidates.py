@@ -68,7 +68,7 @@ def candidate_tables(template: Template, subs: list[Submission]) -> list[Candida
                 per_org = [[x for x in g.fields if x.column == column.id][k] for g in used]
                 values = tuple(_answer(sub, x) for x in per_org)
                 total = None
-                if f.is_numeric:
+                if f.kind.summable:
                     nums = [v for v in values if isinstance(v, float)]
                     total = math.fsum(nums) if nums else None
                     base = f.id.split(f"_{column.id}_", 1)[-1]
@@ -104,9 +104,7 @@ def _answer(sub: Submission, f: Field) -> Any:
     v = sub.values.get(f.id)
     if v is None or v.empty:
         return None
-    if f.is_numeric or f.type in ("choice", "rating", "date"):
-        return v.value
-    return v.text.strip()
+    return f.kind.compile_value(v.value, v.text)
 
 
 def _text(sub: Submission, f: Field) -> str:

@@ -109,11 +109,11 @@ def instrument_for(template: Template) -> Instrument | None:
         if section.scale != scale_id:
             continue
         for group in section.groups:
-            criteria = tuple(f for f in group.fields if f.type == "rating")
-            notes = tuple(f for f in group.fields if f.type == "long_text")
+            criteria = tuple(f for f in group.fields if f.kind.scored)
+            notes = tuple(f for f in group.fields if f.kind.note)
             indicators.append(Indicator(group.id, group.label, criteria, notes))
             in_indicators.update(f.id for f in group.fields)
-    comments = tuple(f for f in template.fields if f.type == "long_text" and f.id not in in_indicators)
+    comments = tuple(f for f in template.fields if f.kind.note and f.id not in in_indicators)
     side_field = template.identity_field("side")
     sides = template.options(side_field) if side_field is not None else ()
     return Instrument(template, template.scales[scale_id], tuple(indicators), comments, sides)
@@ -224,7 +224,7 @@ class _Rating:
 def score_instrument(instrument: Instrument, subs: list[Submission]) -> InstrumentResult:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     not_observed = instrument.scale.not_observed
-    dated = [f.id for f in instrument.template.fields if f.type == "date"]
+    dated = [f.id for f in instrument.template.fields if f.kind.dated]
     for sub in subs:
         who = who_of(sub)
         key = (key_of(who.partner), key_of(who.round))

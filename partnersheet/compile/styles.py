@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..spec import Scale
-from ..workbook.generate import NAVY, NUMBER_FORMATS
+from ..types import registered_types
+from ..workbook.generate import NAVY
 from ..workbook.layout import LINE_HEIGHT, wrapped_lines
 from ..workbook.xlsx_out import OutputBook
 
@@ -71,8 +72,10 @@ class Styles:
         )
         self.muted = add({**BORDER, "italic": True, "font_color": "#7F7F7F"})
         self.excluded_fill = add({"bg_color": "#F2DCDB", "font_color": "#7F7F7F"})
-        self.numbers = {k: add({**BORDER, "num_format": v}) for k, v in NUMBER_FORMATS.items()}
-        self.numbers_bold = {k: add({**BORDER, "num_format": v, "bold": True}) for k, v in NUMBER_FORMATS.items()}
+        # Compiled answers keep the number format their field type has in the form.
+        formats = {t.name: t.number_format for t in registered_types() if t.number_format and t.number_format != "@"}
+        self.numbers = {k: add({**BORDER, "num_format": v}) for k, v in formats.items()}
+        self.numbers_bold = {k: add({**BORDER, "num_format": v, "bold": True}) for k, v in formats.items()}
         self._bands: dict[tuple[str, str], Any] = {}
 
     def band_cell(self, scale: Scale, band: str) -> Any:

@@ -28,8 +28,9 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from ..spec import IDENTITY_KEYS, Template, builtin_templates
 from ..spec.names import ANSWER_NAME_PREFIX, META_SHEET, PROPERTY_PREFIX
+from ..types import parse as normalise
+from ..types.parsing import as_text, collapse
 from ..workbook.layout import TITLE_ROW, layout_for
-from .normalise import as_text, collapse, normalise
 from .problems import Problem, ProblemCode, make_problem
 from .safety import Opened, Unusable, sniff_and_open
 
@@ -58,6 +59,7 @@ class Value:
     error: ProblemCode | None = None
     detail: str = ""
     formula: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -454,5 +456,7 @@ def _read_values(book: _Book, template: Template, name: str, problems: list[Prob
             )
             continue
         n = normalise(template, f, raw)
-        values[f.id] = Value(f.id, raw, as_text(raw), n.value, n.score, sheet, ref, n.error, n.detail)
+        values[f.id] = Value(
+            f.id, raw, as_text(raw), n.value, n.score, sheet, ref, n.error, n.detail, context=n.context
+        )
     return values

@@ -74,7 +74,9 @@ def check_submission(sub: Submission) -> list[Problem]:
             continue  # already reported as field-not-found
         where: dict[str, Any] = {"sheet": v.sheet, "cell": v.cell, "field_id": f.id, "label": f.full_label}
         if v.error:
-            problems.append(make_problem(v.error, sub.file, value=v.formula or v.text, detail=v.detail, **where))
+            problems.append(
+                make_problem(v.error, sub.file, value=v.formula or v.text, detail=v.detail, context=v.context, **where)
+            )
         elif f.required and v.empty:
             problems.append(make_problem(ProblemCode.REQUIRED_MISSING, sub.file, **where))
     for key in IDENTITY_KEYS:

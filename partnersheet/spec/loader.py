@@ -17,18 +17,13 @@ from typing import Any
 
 import workbook_templates
 
+from ..types import field_type
+from ..types.base import COMMON_KEYS, INPUT_TITLE_MAX
 from .model import (
-    FIELD_TYPES,
     ID_PATTERN,
     IDENTITY_KEYS,
-    INPUT_MESSAGE_MAX,
-    INPUT_TITLE_MAX,
     LAYOUTS,
-    NUMERIC_TYPES,
     RESERVED_SHEET_NAMES,
-    TEXT_TYPES,
-    TYPE_HINTS,
-    TYPE_TITLES,
     Band,
     Column,
     Field,
@@ -43,18 +38,11 @@ from .model import (
 
 # The template model is re-exported: `from .spec import Field` reads as naturally as `.model`.
 __all__ = [
-    "FIELD_TYPES",
     "IDENTITY_KEYS",
     "ID_PATTERN",
-    "INPUT_MESSAGE_MAX",
-    "INPUT_TITLE_MAX",
     "LAYOUTS",
-    "NUMERIC_TYPES",
     "RESERVED_SHEET_NAMES",
     "TEMPLATES_DIR",
-    "TEXT_TYPES",
-    "TYPE_HINTS",
-    "TYPE_TITLES",
     "Band",
     "Column",
     "Field",
@@ -86,6 +74,9 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        # Filled before the sheets are read, so each field type can check what it refers to.
+        self.choices: dict[str, tuple[str, ...]] = {}
+        self.scales: dict[str, Scale] = {}
 
     def fail(self, key: str, what: str) -> SpecError:
         return SpecError(f"{self.source}: {key}: {what}")
@@ -138,13 +129,15 @@ def _parse_field(
     required: bool | None = None,
 ) -> Field:
     fmt = (lambda s: s.replace("{n}", str(n))) if n is not None else (lambda s: s)
-    known = {"id", "label", "type", "help", "required", "choices", "scale", "min", "max", "max_length", "identity"}
+    ftype = r.get(raw, "type", path, str)
+    try:
+        kind = field_type(ftype)
+    except KeyError as exc:
+        raise r.fail(f"{path}.type", str(exc.args[0])) from None
+    known = COMMON_KEYS | kind.extra_keys
     for key in raw:
         if key not in known:
-            raise r.fail(f"{path}.{key}", "unknown key")
-    ftype = r.get(raw, "type", path, str)
-    if ftype not in FIELD_TYPES:
-        raise r.fail(f"{path}.type", f"unknown type {ftype!r}; use one of {', '.join(FIELD_TYPES)}")
+            raise r.fail(f"{path}.{key}", f"not a key of a {ftype} field; it may have: {', '.join(sorted(known))}")
     identity = r.get(raw, "identity", path, str, None)
     if identity is not None and identity not in IDENTITY_KEYS:
         raise r.fail(f"{path}.identity", f"unknown identity {identity!r}; use one of {', '.join(IDENTITY_KEYS)}")
@@ -165,17 +158,10 @@ def _parse_field(
         context=context,
         sheet=sheet,
     )
-    if ftype == "choice" and not f.choices:
-        raise r.fail(f"{path}.choices", "a choice field needs a choice list")
-    if len(f.input_message) > INPUT_MESSAGE_MAX:
-        raise r.fail(
-            f"{path}.help",
-            f"help text makes an input message of {len(f.input_message)} characters; Excel allows {INPUT_MESSAGE_MAX}",
-        )
     if len(f.input_title) > INPUT_TITLE_MAX:  # pragma: no cover - titles are fixed per type
         raise r.fail(f"{path}.type", "input title too long")
-    if f.min is not None and f.max is not None and f.min > f.max:
-        raise r.fail(f"{path}.min", "min is greater than max")
+    for key, message in kind.check(f, r.choices, r.scales):
+        raise r.fail(f"{path}.{key}", message)
     return f
 
 
@@ -344,6 +330,7 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
             bands,
             discuss,
         )
+    r.choices, r.scales = choices, scales
     instr_raw = r.get(raw, "instructions", "", dict)
     return_to = r.get(raw, "return_to", "", str)
     instructions = tuple(
@@ -389,10 +376,6 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
                     raise r.fail(where, f"duplicate field id {f.id!r}")
                 if len(f.name) > 255:  # pragma: no cover - Excel's defined-name limit
                     raise r.fail(where, "field id too long for an Excel name")
-                if f.choices is not None and f.choices not in choices:
-                    raise r.fail(f"{where}.choices", f"no choice list named {f.choices!r}")
-                if f.type == "rating" and (f.scale is None or f.scale not in scales):
-                    raise r.fail(f"{where}.scale", f"no rating scale named {f.scale!r}")
                 if f.identity:
                     if f.identity in seen_identity:
                         raise r.fail(f"{where}.identity", f"identity {f.identity!r} used twice")

@@ -9,42 +9,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ..types import FieldType, field_type
 from .names import ANSWER_NAME_PREFIX
 
-FIELD_TYPES = ("short_text", "long_text", "choice", "rating", "integer", "currency", "hours", "date")
-NUMERIC_TYPES = ("integer", "currency", "hours")
-TEXT_TYPES = ("short_text", "long_text")
 IDENTITY_KEYS = ("library", "partner", "rater", "side", "round")
 LAYOUTS = ("form", "rubric", "blocks")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Sheet names the generator adds itself, or that Excel reserves; a form sheet may not take them.
 RESERVED_SHEET_NAMES = ("instructions", "history")
-# Excel's limits for a data-validation input message.
-INPUT_TITLE_MAX = 32
-INPUT_MESSAGE_MAX = 255
-# What each type tells the person in its input message, after the field's own help text.
-TYPE_HINTS = {
-    "short_text": "",
-    "long_text": "",
-    "choice": "Choose from the list.",
-    "rating": "Choose a rating from the list.",
-    "integer": "Type a whole number.",
-    "currency": "Type dollars as a number, e.g. 1500.",
-    "hours": "Type hours per month as a number, e.g. 6.",
-    "date": "Type a date as YYYY-MM-DD.",
-}
-TYPE_TITLES = {
-    "short_text": "Your answer",
-    "long_text": "Your answer",
-    "choice": "Choose from the list",
-    "rating": "Choose a rating",
-    "integer": "Whole number",
-    "currency": "Amount in dollars",
-    "hours": "Staff hours per month",
-    "date": "Date",
-}
-
-
 @dataclass(frozen=True)
 class Level:
     label: str
@@ -116,17 +88,17 @@ class Field:
         return f"{ANSWER_NAME_PREFIX}{self.id}"
 
     @property
+    def kind(self) -> FieldType:
+        """The registered type object that owns what this field's type means."""
+        return field_type(self.type)
+
+    @property
     def input_title(self) -> str:
-        return TYPE_TITLES[self.type]
+        return self.kind.title
 
     @property
     def input_message(self) -> str:
-        hint = TYPE_HINTS[self.type]
-        return f"{self.help} {hint}".strip()
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.type in NUMERIC_TYPES
+        return self.kind.input_message(self)
 
 
 @dataclass(frozen=True)
@@ -200,12 +172,8 @@ class Template:
         return self.fields_by_id[field_id]
 
     def options(self, f: Field) -> tuple[str, ...]:
-        """The labels a choice or rating field accepts, in display order."""
-        if f.type == "rating" and f.scale:
-            return self.scales[f.scale].options
-        if f.type == "choice" and f.choices:
-            return self.choices[f.choices]
-        return ()
+        """The labels a list-type field accepts, in display order (none for other types)."""
+        return f.kind.options(self, f)
 
     def identity_field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.identity == key), None)

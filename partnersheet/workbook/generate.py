@@ -21,7 +21,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from .. import __version__
 from ..errors import UsageError
 from ..files import atomic_write, check_writable
-from ..spec import IDENTITY_KEYS, TEXT_TYPES, Field, Template
+from ..spec import IDENTITY_KEYS, Field, Template
 from ..spec.names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET, PROPERTY_PREFIX
 from .layout import LINE_HEIGHT, SheetLayout, layout_for, wrapped_lines
 
@@ -86,7 +86,6 @@ PREFILLED = {
     "text_wrap": True,
     "bold": True,
 }
-NUMBER_FORMATS = {"currency": '"$"#,##0.00', "hours": "0.0", "integer": "0", "date": "yyyy-mm-dd"}
 
 
 @dataclass(frozen=True)
@@ -179,11 +178,9 @@ class _Writer:
         key = (f.type, prefilled)
         if key not in self.input_formats:
             props = dict(PREFILLED if prefilled else INPUT_BASE)
-            if f.type in NUMBER_FORMATS:
-                props["num_format"] = NUMBER_FORMATS[f.type]
-            elif f.type in TEXT_TYPES:
-                props["num_format"] = "@"  # text stays as typed: "1/2" is not a date, "00123" keeps its zeros
-            if f.type in ("choice", "rating", "integer", "currency", "hours", "date"):
+            if f.kind.number_format:
+                props["num_format"] = f.kind.number_format
+            if not f.kind.wraps:
                 props["text_wrap"] = False
             self.input_formats[key] = self.wb.add_format(props)
         return self.input_formats[key]
@@ -315,46 +312,7 @@ class _Writer:
             "error_title": "Please check this answer",
             "error_type": "stop",
         }
-        if f.type in ("choice", "rating"):
-            v.update(
-                validate="list",
-                source=f"={list_name(f)}",
-                error_message="Please choose one of the options in the list.",
-            )
-        elif f.type in ("currency", "hours"):
-            v.update(
-                validate="decimal",
-                criteria="between",
-                minimum=f.min if f.min is not None else 0,
-                maximum=f.max if f.max is not None else 1e12,
-                error_message=f"Please type a number ({f.input_message})"[:255],
-            )
-        elif f.type == "integer":
-            v.update(
-                validate="integer",
-                criteria="between",
-                minimum=int(f.min or 0),
-                maximum=int(f.max if f.max is not None else 2**31 - 1),
-                error_message="Please type a whole number.",
-            )
-        elif f.type == "date":
-            v.update(
-                validate="date",
-                criteria="between",
-                minimum=datetime(1990, 1, 1),
-                maximum=datetime(2100, 12, 31),
-                error_message="Please type a date such as 2026-03-15.",
-            )
-        elif f.max_length:
-            v.update(
-                validate="length",
-                criteria="<=",
-                value=f.max_length,
-                error_type="warning",
-                error_message=f"Please keep this answer to {f.max_length} characters.",
-            )
-        else:
-            v.update(validate="any")
+        v.update(f.kind.validation(self.template, f))
         return v
 
     def _lists(self) -> None:
@@ -382,11 +340,6 @@ class _Writer:
             self.wb.set_custom_property(PROPERTY_PREFIX + key, value or "-")
         ws.protect()
         ws.hide()
-
-
-def list_name(f: Field) -> str:
-    """The defined name of the hidden list a choice or rating field draws from."""
-    return f"scale_{f.scale}" if f.type == "rating" else f"list_{f.choices}"
 
 
 def build_workbook(

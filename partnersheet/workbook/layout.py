@@ -122,10 +122,7 @@ class _Builder:
 
     def answer(self, row: int, col: int, f: Field, label_at: tuple[int, int]) -> None:
         self.inputs.append(InputCell(row, col, f, *label_at))
-        if f.type == "long_text":
-            self.fit(row, LONG_TEXT_LINES)
-        else:
-            self.fit(row, 1.3)
+        self.fit(row, f.kind.form_lines)
 
     def section_title(self, title: str, last_col: int) -> None:
         self.text(self.row, 1, title, "section", last_col=last_col)
@@ -147,7 +144,7 @@ def _rubric(b: _Builder, section: Section) -> None:
     b.header_rows = (header, header)
     b.row += 1
     for group in section.groups:
-        ratings = [f for f in group.fields if f.type == "rating"]
+        ratings = [f for f in group.fields if f.kind.scored]
         first = b.row
         for f in ratings:
             b.text(b.row, 2, f.label, "criterion")
@@ -155,7 +152,7 @@ def _rubric(b: _Builder, section: Section) -> None:
             b.row += 1
         b.text(first, 1, group.label, "group", last_row=b.row - 1 if len(ratings) > 1 else None)
         for f in group.fields:
-            if f.type != "rating":
+            if not f.kind.scored:
                 b.text(b.row, 1, f.label, "label")
                 b.answer(b.row, 2, f, (b.row, 1))
                 b.text(b.row, 3, "", "blank")
