@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .errors import PartnersheetError, UsageError
-from .spec import SpecError, UnknownTemplate, builtin_templates, load_template
+from .spec import SpecError, TemplateRegistry, UnknownTemplate
 
 
 class _Group(click.Group):
@@ -24,15 +24,15 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except PartnersheetError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
         except UnknownTemplate as exc:
-            click.echo(f"Error: {exc.args[0]}", err=True)
+            click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
         except SpecError as exc:
             click.echo(f"Error: broken template spec: {exc}", err=True)
             sys.exit(2)
+        except PartnersheetError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:  # output piped into `head` and closed: not an error
@@ -58,11 +58,39 @@ def quiet_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary lines.")(fn)
 
 
+def _registry_option(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]) -> TemplateRegistry:
+    try:
+        registry = TemplateRegistry.from_environment(value)
+    except SpecError as exc:
+        raise click.BadParameter(exc.message) from None
+    ctx.meta["partnersheet.registry"] = registry
+    return registry
+
+
+def templates_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--templates DIR (repeatable): user template folders, searched before the built-ins."""
+    return click.option(
+        "--templates",
+        "registry",
+        multiple=True,
+        is_eager=True,  # read before TEMPLATE, which is looked up in it
+        type=click.Path(path_type=Path, file_okay=False),
+        callback=_registry_option,
+        help="A folder of template specs (.toml) to use before the built-ins; repeatable. "
+        "Also taken from $PARTNERSHEET_TEMPLATES.",
+    )(fn)
+
+
+def registry_of(ctx: click.Context) -> TemplateRegistry:
+    registry = ctx.meta.get("partnersheet.registry")
+    return registry if registry is not None else TemplateRegistry.from_environment()
+
+
 def _template_arg(ctx: click.Context, param: click.Parameter, value: str) -> Any:
     try:
-        return load_template(value)
-    except UnknownTemplate as exc:
-        raise click.BadParameter(exc.args[0]) from None
+        return registry_of(ctx).latest(value)
+    except SpecError as exc:
+        raise click.BadParameter(exc.message) from None
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -79,18 +107,6 @@ def cli() -> None:
       partnersheet templates
       partnersheet new effectiveness --partner "County Health Department" -o e.xlsx
     """
-
-
-@cli.command()
-def templates() -> None:
-    """List the built-in templates with their version and purpose.
-
-    \b
-    Example:
-      partnersheet templates
-    """
-    for template in builtin_templates().values():
-        click.echo(f"{template.id:<20} v{template.version:<8} {template.description}")
 
 
 @cli.command()
@@ -123,10 +139,12 @@ def templates() -> None:
     is_flag=True,
     help="Use today's date in the document properties (default: a fixed date, or SOURCE_DATE_EPOCH).",
 )
+@templates_option
 @force_option
 @quiet_option
 def new(
     template: Any,
+    registry: TemplateRegistry,
     output: Path,
     library: str,
     partner: str,
@@ -186,10 +204,17 @@ def new(
     help="Also write the problems to this workbook (.xlsx), to send back to respondents.",
 )
 @click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
+@templates_option
 @force_option
 @quiet_option
 def validate(
-    paths: tuple[Path, ...], as_json: bool, report_path: Path | None, workers: int | None, force: bool, quiet: bool
+    paths: tuple[Path, ...],
+    as_json: bool,
+    report_path: Path | None,
+    workers: int | None,
+    registry: TemplateRegistry,
+    force: bool,
+    quiet: bool,
 ) -> None:
     """Check returned workbooks: every problem with its file, sheet, cell and a fix.
 
@@ -212,7 +237,7 @@ def validate(
         if report_path.suffix.lower() != ".xlsx":
             raise UsageError(f"{report_path}: the report must be an .xlsx file", "e.g. --report problems.xlsx")
         check_writable(report_path, force)
-    batch = validate_paths(paths, workers)
+    batch = validate_paths(paths, workers, templates=registry)
     if not batch.files:
         if as_json:  # a JSON reader still gets a report, with nothing in it
             click.echo(json.dumps(batch.to_dict(), indent=2, ensure_ascii=False))
@@ -251,6 +276,7 @@ def validate(
 )
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
 @click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
+@templates_option
 @force_option
 @quiet_option
 def compile_(
@@ -259,6 +285,7 @@ def compile_(
     data_path: Path | None,
     strict: bool,
     workers: int | None,
+    registry: TemplateRegistry,
     force: bool,
     quiet: bool,
 ) -> None:
@@ -304,10 +331,10 @@ def compile_(
             "give .xlsx, .xlsm or .ods files, or folders holding them",
         )
     if quiet or len(files) < 20:
-        comparison = compile_paths(files, workers=workers)
+        comparison = compile_paths(files, workers=workers, templates=registry)
     else:
         with click.progressbar(length=len(files), label="Reading workbooks", file=sys.stderr) as bar:
-            comparison = compile_paths(files, workers=workers, progress=bar.update)
+            comparison = compile_paths(files, workers=workers, progress=bar.update, templates=registry)
     if not comparison.submissions:
         for unreadable in comparison.batch.unreadable:
             click.echo(f"{unreadable.file}: {unreadable.problem.message} ({unreadable.problem.hint})", err=True)
@@ -357,6 +384,11 @@ def demo(folder: Path, force: bool, quiet: bool) -> None:
         f"{stats['unreadable']} unreadable (see problems.xlsx)."
     )
     click.echo(f"Open first: {result.open_first} (the Summary sheet is the director's page).")
+
+
+from .cli_templates import templates  # noqa: E402  (registers on the group defined above)
+
+cli.add_command(templates)
 
 
 def main() -> None:

@@ -28,7 +28,7 @@ from helpers import soffice_convert
 from partnersheet.cli import cli
 from partnersheet.compile.core import compile_paths
 from partnersheet.compile.sheets import build_workbook
-from partnersheet.spec import load_template
+from partnersheet.spec import TEMPLATES_DIR, Template, load_template, load_template_file
 from partnersheet.workbook.generate import Personalisation, generate
 
 EPOCH = "1767323045"  # 2026-01-02 03:04:05 UTC
@@ -184,13 +184,23 @@ def overall(partner: str) -> float:
     return sum(scores) / len(scores)
 
 
-def build_set(folder: Path) -> dict[str, dict[str, Any]]:
+def old_version_spec(folder: Path) -> Template:
+    """The effectiveness spec as it was at OLD_VERSION (same questions), in a user templates folder."""
+    folder.mkdir(exist_ok=True)
+    text = (TEMPLATES_DIR / "effectiveness.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^version = "[^"]+"', f'version = "{OLD_VERSION}"', text, count=1)
+    (folder / "effectiveness-old.toml").write_text(text, encoding="utf-8")
+    return load_template_file(folder / "effectiveness-old.toml")
+
+
+def build_set(folder: Path, old: Template) -> dict[str, dict[str, Any]]:
     """Generate and fill the returned set; return what was typed, per file name."""
     eff = load_template("effectiveness")
     ids = [i for _, group in indicator_layout() for i in group]
     typed: dict[str, dict[str, Any]] = {}
     for (partner, rater, side, name), codes in RATINGS.items():
-        path = generate(eff, folder / name, Personalisation(partner=partner, rater=rater, side=side, round=ROUND))
+        made_from = old if name == OLD_VERSION_FILE else eff
+        path = generate(made_from, folder / name, Personalisation(partner=partner, rater=rater, side=side, round=ROUND))
         answers: dict[str, Any] = {"rater_organization": "Riverside Public Library" if side == "Library" else partner}
         answers["assessment_date"] = "2026-03-15"
         for k, (field_id, code) in enumerate(zip(ids, codes, strict=True)):
@@ -198,7 +208,7 @@ def build_set(folder: Path) -> dict[str, dict[str, Any]]:
         if name in NOTES:
             field_id, text = NOTES[name]
             answers[field_id] = text
-        fill(path, answers, {"template_version": OLD_VERSION} if name == OLD_VERSION_FILE else None)
+        fill(path, answers)
         typed[name] = answers
     path = generate(
         eff, folder / PROBLEM_FILE, Personalisation(partner=CH, rater="Hal Berg", side="Partner", round=ROUND)
@@ -234,10 +244,12 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
     root = tmp_path_factory.mktemp("compile")
     folder = root / "returned"
     folder.mkdir()
-    typed = build_set(folder)
+    typed = build_set(folder, old_version_spec(root / "templates"))
     output, data = root / "comparison.xlsx", root / "tidy.csv"
     result = CliRunner().invoke(
-        cli, ["compile", str(folder), "-o", str(output), "--data", str(data)], env={"SOURCE_DATE_EPOCH": EPOCH}
+        cli,
+        ["compile", str(folder), "-o", str(output), "--data", str(data), "--templates", str(root / "templates")],
+        env={"SOURCE_DATE_EPOCH": EPOCH},
     )
     return Compiled(folder, output, data, typed, result.output, result.exit_code)
 
@@ -567,8 +579,7 @@ def test_problems_name_the_unreadable_file_and_the_errors(compiled: Compiled) ->
     hal = [r for r in rows if r["File"] == PROBLEM_FILE]
     assert {r["Code"] for r in hal} == {"not-a-rating", "formula-in-cell"}
     assert all(r["Effect"] == "excluded from scores" for r in hal)
-    old = [r for r in rows if r["File"] == OLD_VERSION_FILE]
-    assert [(r["Code"], r["Severity"], r["Effect"]) for r in old] == [("version-differs", "warning", "in the scores")]
+    assert not [r for r in rows if r["File"] == OLD_VERSION_FILE]  # an older version with its spec at hand is fine
 
 
 def test_about_lists_versions_times_and_checksums(compiled: Compiled) -> None:
@@ -581,6 +592,12 @@ def test_about_lists_versions_times_and_checksums(compiled: Compiled) -> None:
     assert any(f"{OLD_VERSION} (1)" in str(t) and "1.0.0 (7)" in str(t) for t in texts)
     created = compiled.book().properties.created
     assert created.strftime("%Y-%m-%d %H:%M:%S") == "2026-01-02 03:04:05"
+
+
+@pytest.fixture(autouse=True)
+def _old_version_spec_in_the_environment(compiled: Compiled, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every compile of the returned set can find the older version's spec, as a coordinator's would."""
+    monkeypatch.setenv("PARTNERSHEET_TEMPLATES", str(compiled.folder.parent / "templates"))
 
 
 def test_same_inputs_same_bytes_apart_from_time(compiled: Compiled, tmp_path: Path) -> None:

@@ -301,21 +301,40 @@ def test_template_altered(tmp_path: Path, eff: Template) -> None:
     sub = read_ok(path)
     problem = the_problem(check_submission(sub), "template-altered")
     assert (problem.severity, problem.file) == ("error", str(path))
+    assert problem.context == {
+        "detail": "its fingerprint differs",
+        "spec_hash": "0" * 64,
+        "expected": eff.spec_hash,
+        "source": eff.source,
+    }
     assert sub.values["partner"].value == WHO["partner"]  # the answers are still read
     result = run(path)
     assert result.exit_code == 1
     assert "[template-altered]" in result.output
 
 
-@covers("version-differs")
-def test_version_differs_is_a_warning(tmp_path: Path, eff: Template) -> None:
-    path = set_meta(eff_workbook(tmp_path, eff), "template_version", "0.9.0")
-    problem = the_problem(problems_of(path), "version-differs")
-    assert (problem.severity, problem.file, problem.value) == ("warning", str(path), "0.9.0")
+@covers("version-unknown")
+def test_a_workbook_without_a_version_is_read_as_the_only_one_with_a_warning(tmp_path: Path, eff: Template) -> None:
+    path = set_meta(eff_workbook(tmp_path, eff), "template_version", "")
+    problem = the_problem(problems_of(path), "version-unknown")
+    assert (problem.severity, problem.file, problem.value) == ("warning", str(path), eff.id)
     assert eff.version in problem.message
     result = run(path)
     assert result.exit_code == 0, result.output  # warnings alone still pass
-    assert "1 warning" in result.output and "[version-differs]" in result.output
+    assert "1 warning" in result.output and "[version-unknown]" in result.output
+
+
+def test_a_version_that_is_not_available_is_one_problem_naming_it_and_where_templates_are(
+    tmp_path: Path, eff: Template
+) -> None:
+    path = set_meta(eff_workbook(tmp_path, eff), "template_version", "0.9.0")
+    result = read_submission(path)
+    assert isinstance(result, Unreadable)
+    problem = result.problem
+    assert problem.code == "unknown-template"
+    assert "'effectiveness' version 0.9.0" in problem.message
+    assert "built-in templates" in problem.message
+    assert problem.context["detail"] == f"versions here: {eff.version}"
 
 
 @covers("names-missing")
@@ -380,7 +399,7 @@ def test_unknown_template(tmp_path: Path, eff: Template) -> None:
         "error",
         str(path),
     )
-    assert "budget-2030" in result.problem.message
+    assert "budget-2030" in result.problem.message and "built-in templates" in result.problem.message
     cli_result = run(path)
     assert cli_result.exit_code == 2
     assert str(path) in cli_result.output and "[unknown-template]" in cli_result.output

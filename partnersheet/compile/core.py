@@ -16,7 +16,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from ..errors import UsageError
 from ..files import atomic_write
 from ..intake.read import Submission
 from ..intake.validate import Batch, validate_paths
-from ..spec import Template
+from ..spec import Template, TemplateRegistry
 from ..workbook.generate import document_date
 from ..workbook.xlsx_out import csv_safe
 from .candidates import CandidateTable, candidate_tables
@@ -41,6 +41,7 @@ from .scores import (
     score_instrument,
     who_of,
 )
+from .versions import merge_versions, remap
 
 UNREADABLE = "unreadable"
 TIDY_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -92,6 +93,8 @@ class Comparison:
     inputs: list[InputRow]
     templates: list[tuple[str, str, str, dict[str, int]]]
     """(template id, title, current version, {version seen: submissions})"""
+    version_notes: list[str] = field(default_factory=list)
+    """What differs between the versions compiled together, in words."""
     tool_version: str = __version__
 
     @property
@@ -155,15 +158,20 @@ def compile_paths(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     compiled_at: datetime | None = None,
+    templates: TemplateRegistry | None = None,
 ) -> Comparison:
     """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read."""
-    batch = validate_paths(paths, workers, progress)
+    batch = validate_paths(paths, workers, progress, templates)
     return compile_batch(batch, compiled_at)
 
 
 def compile_batch(batch: Batch, compiled_at: datetime | None = None) -> Comparison:
     """Compile an already validated batch."""
     subs = sorted(batch.submissions, key=lambda s: s.file)
+    merged = {
+        tid: merge_versions(s.template for s in subs if s.template_id == tid) for tid in {s.template_id for s in subs}
+    }
+    subs = [remap(s, merged[s.template_id]) for s in subs]
     error_files = {f.file for f in batch.files if f.errors and f.status != UNREADABLE}
     excluded = {s.file for s in subs if s.file in error_files}
     included = [s for s in subs if s.file not in excluded]
@@ -222,6 +230,7 @@ def compile_batch(batch: Batch, compiled_at: datetime | None = None) -> Comparis
         evidence=evidence,
         inputs=inputs,
         templates=versions,
+        version_notes=[note for tid in sorted(merged) for note in merged[tid].notes()],
     )
 
 

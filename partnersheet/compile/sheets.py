@@ -39,7 +39,7 @@ def build_workbook(c: Comparison) -> bytes:
     )
     book.wb.set_size(1400, 900)
     draw_summary(book, st, c)
-    _indicators(book, st, c.instruments)
+    _indicators(book, st, c.instruments, c.version_notes)
     _perspectives(book, st, c.instruments)
     _candidates(book, st, c)
     _evidence(book, st, c)
@@ -89,7 +89,9 @@ def _header(ws: Any, st: Styles, row: int, headers: Sequence[str], widths: Seque
     ws.repeat_rows(row)
 
 
-def _indicators(book: OutputBook, st: Styles, instruments: list[InstrumentResult]) -> None:
+def _indicators(
+    book: OutputBook, st: Styles, instruments: list[InstrumentResult], version_notes: Sequence[str] = ()
+) -> None:
     headers = ("Partnership", "Indicator", "Score", "Band", "Ratings", "Raters", "Not observed")
     headers += ("Lowest", "Highest", "Spread", "Largest gap between raters (levels)", "For discussion")
     widths = (30, 30, 8, 17, 8, 8, 9, 8, 8, 8, 13, 50)
@@ -99,6 +101,8 @@ def _indicators(book: OutputBook, st: Styles, instruments: list[InstrumentResult
         "Lowest, Highest and Spread are over those ratings; the largest gap compares two raters on the same "
         f"criterion, and a gap of {' or '.join(map(str, discuss))} levels or more is flagged for discussion."
     )
+    if version_notes:
+        note += " " + " ".join(version_notes)
     ws = _sheet(book, st, "Indicators", "Indicators by partnership", note, widths)
     rows = [(p, r) for res in instruments for p in res.partnerships for r in p.indicators]
     top = 3
@@ -342,6 +346,13 @@ def _about(book: OutputBook, st: Styles, c: Comparison) -> None:
         ws.merge_range(row, 1, row, 2, title, st.wrap)
         ws.write_string(row, 3, version, st.text)
         ws.write_string(row, 4, ", ".join(f"{v or '?'} ({n})" for v, n in seen.items()), st.text)
+    if c.version_notes:
+        row += 2
+        ws.write_string(row, 0, "Versions compiled together", st.subheading)
+        for line in c.version_notes:
+            row += 1
+            ws.merge_range(row, 0, row, 7, line, st.note)
+            ws.set_row(row, fit_height(line, sum(widths), 1))
     row += 2
     ws.write_string(row, 0, "How the scores are computed", st.subheading)
     for res in c.instruments:

@@ -96,8 +96,8 @@ class ProblemCode(StrEnum):
     UNKNOWN_TEMPLATE = (
         "unknown-template",
         ERROR,
-        "made from template {detail!r}, which this version does not know",
-        "update partnersheet, or check the file came from your coordinator",
+        "made from template {value}, which is not available here (templates are looked for in {other})",
+        "add that template's spec file to a templates folder, or check the file came from your coordinator",
     )
     INTERNAL_ERROR = (
         "internal-error",
@@ -109,14 +109,14 @@ class ProblemCode(StrEnum):
     TEMPLATE_ALTERED = (
         "template-altered",
         ERROR,
-        "the workbook's template was changed ({detail})",
-        "send the respondent a fresh workbook from `partnersheet new`",
+        "made from a different spec of {value} than the one here ({detail}), so its answers are not merged",
+        "if the spec was edited, give it a new version number; otherwise send the respondent a fresh workbook",
     )
-    VERSION_DIFFERS = (
-        "version-differs",
+    VERSION_UNKNOWN = (
+        "version-unknown",
         WARNING,
-        "made from template version {value}, not the current {detail}",
-        "answers are matched by field; regenerate the workbook for the next round",
+        "the workbook does not say which version of {value} it was made from; it was read as version {detail}",
+        "check the answers, or send the respondent a fresh workbook",
     )
     NAMES_MISSING = (
         "names-missing",

@@ -16,6 +16,7 @@ import os
 import re
 import stat
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from ..spec import IDENTITY_KEYS, Template, builtin_templates
+from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, as_registry, template_by_hash
 from ..spec.names import ANSWER_NAME_PREFIX, META_SHEET, PROPERTY_PREFIX
 from ..types import parse as normalise
 from ..types.parsing import as_text, collapse
@@ -89,11 +90,11 @@ class Submission:
         return None if v is None else v.value
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle the template by id: worker processes send results back small."""
-        return {**self.__dict__, "template": self.template.id}
+        """Pickle the template by its spec hash: worker processes send results back small."""
+        return {**self.__dict__, "template": self.template.spec_hash}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, template=builtin_templates()[state["template"]])
+        self.__dict__.update(state, template=template_by_hash(state["template"]))
 
 
 @dataclass(frozen=True)
@@ -325,24 +326,32 @@ def is_partnersheet_output(path: str | Path) -> bool:
     return isinstance(result, Unreadable) and result.problem.code == ProblemCode.PARTNERSHEET_OUTPUT
 
 
-def read_submission(path: str | Path, templates: dict[str, Template] | None = None) -> Submission | Unreadable:
-    """Read one returned workbook. Never raises for a bad file: returns an Unreadable instead."""
+def read_submission(
+    path: str | Path, templates: TemplateRegistry | Mapping[str, Template] | None = None
+) -> Submission | Unreadable:
+    """Read one returned workbook. Never raises for a bad file: returns an Unreadable instead.
+
+    ``templates`` is where its template is looked for (default: the built-ins and the folders in
+    $PARTNERSHEET_TEMPLATES); a plain mapping of id to template also serves.
+    """
     path = Path(path)
     name = str(path)
     digest = ""
     try:
         data = _load(path)
         digest = hashlib.sha256(data).hexdigest()
-        return _read(path, name, data, digest, templates or builtin_templates())
+        return _read(path, name, data, digest, as_registry(templates))
     except Unusable as exc:
-        return Unreadable(name, digest, make_problem(exc.code, name, detail=exc.detail))
+        return Unreadable(
+            name, digest, make_problem(exc.code, name, detail=exc.detail, value=exc.value, other=exc.other)
+        )
     except Exception as exc:  # a bug in this tool must still name the file and never crash a batch
         return Unreadable(
             name, digest, make_problem(ProblemCode.INTERNAL_ERROR, name, detail=f"{type(exc).__name__}: {exc}")
         )
 
 
-def _read(path: Path, name: str, data: bytes, digest: str, templates: dict[str, Template]) -> Submission:
+def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateRegistry) -> Submission:
     opened = sniff_and_open(path, data)
     try:
         book = _Book(opened, data)
@@ -352,18 +361,20 @@ def _read(path: Path, name: str, data: bytes, digest: str, templates: dict[str, 
             if meta.get("output"):
                 raise Unusable(ProblemCode.PARTNERSHEET_OUTPUT, meta["output"])
             raise Unusable(ProblemCode.NOT_PARTNERSHEET, "no partnersheet details inside")
-        template = templates.get(template_id)
-        if template is None:
-            raise Unusable(ProblemCode.UNKNOWN_TEMPLATE, template_id)
         problems: list[Problem] = []
         version = meta.get("template_version", "")
         spec_hash = meta.get("spec_hash", "")
-        if version != template.version:
+        template = _template_of(registry, template_id, version, name, problems)
+        if spec_hash != template.spec_hash and template.version == version:
             problems.append(
-                make_problem(ProblemCode.VERSION_DIFFERS, name, value=version or "unknown", detail=template.version)
+                make_problem(
+                    ProblemCode.TEMPLATE_ALTERED,
+                    name,
+                    value=f"{template_id} {version}",
+                    detail="its fingerprint differs",
+                    context={"spec_hash": spec_hash, "expected": template.spec_hash, "source": template.source},
+                )
             )
-        elif spec_hash != template.spec_hash:
-            problems.append(make_problem(ProblemCode.TEMPLATE_ALTERED, name, detail="its template fingerprint differs"))
         values = _read_values(book, template, name, problems)
         identity = {key: meta.get(key, "") for key in IDENTITY_KEYS}
         return Submission(
@@ -373,6 +384,26 @@ def _read(path: Path, name: str, data: bytes, digest: str, templates: dict[str, 
         raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
     finally:
         opened.zip.close()
+
+
+def _template_of(
+    registry: TemplateRegistry, template_id: str, version: str, name: str, problems: list[Problem]
+) -> Template:
+    """The template a return was made from, by id and version; never a guess between versions."""
+    versions = registry.versions(template_id)
+    if not version and len(versions) == 1:
+        problems.append(make_problem(ProblemCode.VERSION_UNKNOWN, name, value=template_id, detail=versions[0].version))
+        return versions[0]
+    template = registry.find(template_id, version)
+    if template is None:
+        known = ", ".join(t.version for t in versions)
+        raise Unusable(
+            ProblemCode.UNKNOWN_TEMPLATE,
+            f"versions here: {known}" if known else "",
+            value=f"{template_id!r} version {version or '(none)'}",
+            other=registry.where(),
+        )
+    return template
 
 
 def _positions_now(book: _Book, template: Template) -> dict[str, tuple[str, int, int]]:

@@ -29,10 +29,12 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 class Unusable(Exception):
     """A file that cannot be read as a workbook; ``code`` is a problem code from the catalogue."""
 
-    def __init__(self, code: ProblemCode, detail: str = "") -> None:
+    def __init__(self, code: ProblemCode, detail: str = "", *, value: str = "", other: str = "") -> None:
         super().__init__(detail or code)
         self.code = code
         self.detail = detail
+        self.value = value
+        self.other = other
 
 
 @dataclass(frozen=True)

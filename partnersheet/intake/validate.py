@@ -12,10 +12,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ..spec import IDENTITY_KEYS
+from ..spec import IDENTITY_KEYS, TemplateRegistry, as_registry
 from .problems import ERROR, WARNING, Problem, ProblemCode, make_problem
 from .read import Submission, Unreadable, read_submission
 
@@ -152,8 +153,14 @@ def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
     return found
 
 
-def read_many(paths: list[Path], workers: int | None = None) -> Iterator[Submission | Unreadable]:
-    """Read files in order, in two processes for big batches; results stream back as they finish."""
+def read_many(
+    paths: list[Path], workers: int | None = None, templates: TemplateRegistry | None = None
+) -> Iterator[Submission | Unreadable]:
+    """Read files in order, in two processes for big batches; results stream back as they finish.
+
+    The registry pickles as its folders, so worker processes know the same user templates.
+    """
+    read = partial(read_submission, templates=as_registry(templates))
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(paths) >= PARALLEL_FROM else 1
     gc_was_enabled = gc.isenabled()
@@ -161,10 +168,10 @@ def read_many(paths: list[Path], workers: int | None = None) -> Iterator[Submiss
     try:
         if workers <= 1:
             for path in paths:
-                yield read_submission(path)
+                yield read(path)
         else:
             with ProcessPoolExecutor(workers) as pool:
-                yield from pool.map(read_submission, paths, chunksize=CHUNK)
+                yield from pool.map(read, paths, chunksize=CHUNK)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -238,14 +245,20 @@ class Batch:
 
 
 def validate_paths(
-    paths: Iterable[str | Path], workers: int | None = None, progress: Callable[[int], None] | None = None
+    paths: Iterable[str | Path],
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    templates: TemplateRegistry | None = None,
 ) -> Batch:
-    """Read and check every workbook under ``paths``; ``progress(1)`` is called as each file is read."""
+    """Read and check every workbook under ``paths``; ``progress(1)`` is called as each file is read.
+
+    ``templates`` says where templates are looked for (default: built-ins and $PARTNERSHEET_TEMPLATES).
+    """
     files = collect_paths(paths)
     subs: list[Submission] = []
     unreadable: list[Unreadable] = []
     per_file: dict[str, list[Problem]] = {}
-    for result in read_many(files, workers):
+    for result in read_many(files, workers, templates):
         if isinstance(result, Unreadable):
             if result.problem.severity == ERROR:
                 unreadable.append(result)

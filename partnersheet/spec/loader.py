@@ -11,12 +11,13 @@ import hashlib
 import json
 import re
 import tomllib
-from functools import cache
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import workbook_templates
 
+from ..errors import PartnersheetError
 from ..types import field_type
 from ..types.base import COMMON_KEYS, INPUT_TITLE_MAX
 from .model import (
@@ -55,31 +56,70 @@ __all__ = [
     "SpecError",
     "Template",
     "UnknownTemplate",
-    "builtin_templates",
-    "load_template",
     "load_template_file",
     "parse_template",
     "spec_hash_of",
 ]
 
+CRITERION_KEYS = ("id", "text", "help", "replaces")
+T = TypeVar("T")
+R = TypeVar("R")
+
 TEMPLATES_DIR = Path(workbook_templates.__file__).resolve().parent
 
 
-class SpecError(ValueError):
+class SpecError(PartnersheetError):
     """A template spec is broken; the message names the spec file and the key."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "", *, source: str = "", key: str = "", what: str = "") -> None:
+        super().__init__(message, hint)
+        self.source, self.key, self.what = source, key, what
+
+
+class SpecErrors(SpecError):
+    """Every mistake found in one spec (``templates check``), first one as the message."""
+
+    def __init__(self, errors: list[SpecError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, first.hint, source=first.source, key=first.key, what=first.what)
+        self.errors = errors
 
 
 class _Reader:
     """Walks raw TOML data, remembering the key path so errors name it."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, collect: bool = False) -> None:
         self.source = source
+        # Collecting (for `templates check`): a broken unit (a field, a list, a section) is noted
+        # and skipped, so one run reports every mistake; otherwise the first one raises.
+        self.collect = collect
+        self.errors: list[SpecError] = []
         # Filled before the sheets are read, so each field type can check what it refers to.
         self.choices: dict[str, tuple[str, ...]] = {}
         self.scales: dict[str, Scale] = {}
 
     def fail(self, key: str, what: str) -> SpecError:
-        return SpecError(f"{self.source}: {key}: {what}")
+        return SpecError(f"{self.source}: {key}: {what}", source=self.source, key=key, what=what)
+
+    def note(self, key: str, what: str) -> None:
+        """A mistake that does not stop reading the rest: collected, or raised at once."""
+        if not self.collect:
+            raise self.fail(key, what)
+        self.errors.append(self.fail(key, what))
+
+    def each(self, items: Iterable[T], parse: Callable[[T], R]) -> list[R]:
+        """Parse each item; when collecting, a broken item is noted and left out."""
+        done = []
+        for item in items:
+            try:
+                done.append(parse(item))
+            except SpecError as exc:
+                if not self.collect:
+                    raise
+                self.errors.append(exc)
+        return done
 
     def get(
         self,
@@ -138,6 +178,9 @@ def _parse_field(
     for key in raw:
         if key not in known:
             raise r.fail(f"{path}.{key}", f"not a key of a {ftype} field; it may have: {', '.join(sorted(known))}")
+    replaces = r.get(raw, "replaces", path, list, [])
+    if not all(isinstance(old, str) and ID_PATTERN.match(old.replace("__", "_")) for old in replaces):
+        raise r.fail(f"{path}.replaces", 'a list of earlier field ids, e.g. replaces = ["old_id"]')
     identity = r.get(raw, "identity", path, str, None)
     if identity is not None and identity not in IDENTITY_KEYS:
         raise r.fail(f"{path}.identity", f"unknown identity {identity!r}; use one of {', '.join(IDENTITY_KEYS)}")
@@ -157,11 +200,12 @@ def _parse_field(
         column=column,
         context=context,
         sheet=sheet,
+        replaces=tuple(id_prefix + old if "__" not in old and id_prefix.endswith("__") else old for old in replaces),
     )
     if len(f.input_title) > INPUT_TITLE_MAX:  # pragma: no cover - titles are fixed per type
         raise r.fail(f"{path}.type", "input title too long")
     for key, message in kind.check(f, r.choices, r.scales):
-        raise r.fail(f"{path}.{key}", message)
+        r.note(f"{path}.{key}", message)
     return f
 
 
@@ -173,8 +217,10 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
         raise r.fail(f"{path}.layout", f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
     if layout == "form":
         fields = tuple(
-            _parse_field(r, f, f"{path}.fields[{i}]", sheet=sheet_id)
-            for i, f in enumerate(r.get(raw, "fields", path, list))
+            r.each(
+                enumerate(r.get(raw, "fields", path, list)),
+                lambda item: _parse_field(r, item[1], f"{path}.fields[{item[0]}]", sheet=sheet_id),
+            )
         )
         return Section(sid, title, layout, fields)
     if layout == "rubric":
@@ -192,6 +238,11 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
             gfields = []
             for ci, craw in enumerate(r.get(graw, "criteria", gpath, list)):
                 cpath = f"{gpath}.criteria[{ci}]"
+                for key in craw:
+                    if key not in CRITERION_KEYS:
+                        raise r.fail(
+                            f"{cpath}.{key}", f"not a key of a criterion; it may have: {', '.join(CRITERION_KEYS)}"
+                        )
                 field_raw = {
                     "id": r.ident(craw, "id", cpath),
                     "label": r.get(craw, "text", cpath, str),
@@ -199,6 +250,7 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
                     "scale": scale,
                     "required": ratings_required,
                     "help": craw.get("help", f"How effective is the partnership here? ({glabel})"),
+                    "replaces": craw.get("replaces", []),
                 }
                 gfields.append(
                     _parse_field(r, field_raw, cpath, id_prefix=f"{gid}__", context=glabel, group=gid, sheet=sheet_id)
@@ -280,24 +332,46 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
     return Section(sid, title, layout, fields, groups=tuple(groups), columns=columns, required_blocks=required_blocks)
 
 
-def parse_template(raw: dict[str, Any], source: str) -> Template:
-    """Turn parsed TOML into a checked Template, or raise SpecError naming file and key."""
-    r = _Reader(source)
+def parse_template(raw: dict[str, Any], source: str, *, collect: bool = False) -> Template:
+    """Turn parsed TOML into a checked Template, or raise SpecError naming file and key.
+
+    With ``collect``, every mistake is gathered and raised together as SpecErrors.
+    """
+    r = _Reader(source, collect)
+    try:
+        template = _parse_template(r, raw, source)
+    except SpecError as exc:
+        if not collect:
+            raise
+        r.errors.append(exc)
+    if r.errors:
+        raise SpecErrors(r.errors)
+    return template
+
+
+def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
     tid = r.get(raw, "id", "", str)
     if not re.match(r"^[a-z][a-z0-9-]*$", tid):
         raise r.fail("id", f"{tid!r} is not a valid template id")
     choices_raw = r.get(raw, "choices", "", dict, {})
     choices: dict[str, tuple[str, ...]] = {}
-    for name, values in choices_raw.items():
+
+    def choice_list(item: tuple[str, Any]) -> None:
+        name, values = item
+        choices[name] = ()  # known even if broken, so fields naming it are not reported twice
         if not ID_PATTERN.match(name):
             raise r.fail(f"choices.{name}", f"{name!r} is not a valid list name (lower case, digits, _)")
         if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
             raise r.fail(f"choices.{name}", "a choice list must be a non-empty list of text")
         if len({v.casefold() for v in values}) != len(values):
-            raise r.fail(f"choices.{name}", "a choice list has the same choice twice")
+            raise r.fail(f"choices.{name}", "a choice list has the same choice twice (case is ignored): remove one")
         choices[name] = tuple(values)
+
+    r.each(choices_raw.items(), choice_list)
     scales: dict[str, Scale] = {}
-    for name, sraw in r.get(raw, "scales", "", dict, {}).items():
+
+    def scale(item: tuple[str, Any]) -> None:
+        name, sraw = item
         spath = f"scales.{name}"
         if not ID_PATTERN.match(name):
             raise r.fail(spath, f"{name!r} is not a valid scale name (lower case, digits, _)")
@@ -330,6 +404,8 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
             bands,
             discuss,
         )
+
+    r.each(r.get(raw, "scales", "", dict, {}).items(), scale)
     r.choices, r.scales = choices, scales
     instr_raw = r.get(raw, "instructions", "", dict)
     return_to = r.get(raw, "return_to", "", str)
@@ -357,13 +433,17 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
             or name.endswith("'")
             or name.casefold() in RESERVED_SHEET_NAMES
         ):
-            raise r.fail(f"{spath}.name", f"{name!r} is not a usable Excel sheet name")
+            r.note(f"{spath}.name", f"{name!r} is not a usable Excel sheet name (31 characters at most, no []:*?/\\)")
         if name.casefold() in sheet_names:
-            raise r.fail(f"{spath}.name", f"duplicate sheet name {name!r}")
+            r.note(f"{spath}.name", f"duplicate sheet name {name!r}")
         sheet_names.add(name.casefold())
         sections = tuple(
-            _parse_section(r, sec, f"{spath}.sections[{i}]", sheet_id)
-            for i, sec in enumerate(r.get(shraw, "sections", spath, list))
+            r.each(
+                enumerate(r.get(shraw, "sections", spath, list)),
+                lambda item, spath=spath, sheet_id=sheet_id: _parse_section(
+                    r, item[1], f"{spath}.sections[{item[0]}]", sheet_id
+                ),
+            )
         )
         sheets.append(Sheet(sheet_id, name, r.get(shraw, "title", spath, str), sections))
     fields_by_id: dict[str, Field] = {}
@@ -373,16 +453,16 @@ def parse_template(raw: dict[str, Any], source: str) -> Template:
             for f in section.fields:
                 where = f"sheets.{sheet.id}.{section.id}.{f.id}"
                 if f.id in fields_by_id:
-                    raise r.fail(where, f"duplicate field id {f.id!r}")
+                    r.note(where, f"duplicate field id {f.id!r}")
                 if len(f.name) > 255:  # pragma: no cover - Excel's defined-name limit
-                    raise r.fail(where, "field id too long for an Excel name")
+                    r.note(where, "field id too long for an Excel name")
                 if f.identity:
                     if f.identity in seen_identity:
-                        raise r.fail(f"{where}.identity", f"identity {f.identity!r} used twice")
+                        r.note(f"{where}.identity", f"identity {f.identity!r} used twice")
                     seen_identity.add(f.identity)
                 fields_by_id[f.id] = f
     if not fields_by_id:
-        raise r.fail("sheets", "a template needs at least one field")
+        r.note("sheets", "a template needs at least one field")
     return Template(
         id=tid,
         title=r.get(raw, "title", "", str),
@@ -411,26 +491,5 @@ def load_template_file(path: str | Path) -> Template:
     return parse_template(raw, path.name)
 
 
-@cache
-def builtin_templates() -> dict[str, Template]:
-    found: dict[str, Template] = {}
-    for path in sorted(TEMPLATES_DIR.glob("*.toml")):
-        template = load_template_file(path)
-        if template.id in found:
-            raise SpecError(f"{path.name}: id: template id {template.id!r} also used by {found[template.id].source}")
-        found[template.id] = template
-    return found
-
-
-class UnknownTemplate(LookupError):
-    """No built-in template has that id."""
-
-
-def load_template(template_id: str) -> Template:
-    templates = builtin_templates()
-    try:
-        return templates[template_id]
-    except KeyError:
-        raise UnknownTemplate(
-            f"unknown template {template_id!r}; choose one of: {', '.join(sorted(templates))}"
-        ) from None
+class UnknownTemplate(SpecError):
+    """No template with that id where templates are looked for."""

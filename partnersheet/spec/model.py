@@ -17,6 +17,8 @@ LAYOUTS = ("form", "rubric", "blocks")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Sheet names the generator adds itself, or that Excel reserves; a form sheet may not take them.
 RESERVED_SHEET_NAMES = ("instructions", "history")
+
+
 @dataclass(frozen=True)
 class Level:
     label: str
@@ -77,6 +79,8 @@ class Field:
     column: str | None = None
     context: str = ""
     sheet: str = ""
+    # Ids this field had in earlier versions of its template: their answers are this field's.
+    replaces: tuple[str, ...] = ()
 
     @property
     def full_label(self) -> str:
