@@ -65,8 +65,8 @@ def candidate_tables(template: Template, subs: list[Submission]) -> list[Candida
         for column in section.columns:
             rows = []
             for k, f in enumerate(f for f in section.groups[0].fields if f.column == column.id):
-                per_org = [[x for x in g.fields if x.column == column.id][k] for g in used]
-                values = tuple(_answer(sub, x) for x in per_org)
+                org_fields = [[x for x in g.fields if x.column == column.id][k] for g in used]
+                values = tuple(_answer(sub, x) for x in org_fields)
                 total = None
                 if f.kind.summable:
                     nums = [v for v in values if isinstance(v, float)]

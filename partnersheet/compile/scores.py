@@ -251,7 +251,7 @@ def score_instrument(instrument: Instrument, subs: list[Submission]) -> Instrume
     results = []
     for key in sorted(groups, key=order):
         g = groups[key]
-        who: Who = g["who"]
+        who = g["who"]
         label = who.partner or NO_PARTNER
         if len(rounds) > 1 and who.round:
             label = f"{label} ({who.round})"

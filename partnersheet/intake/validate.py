@@ -82,10 +82,10 @@ def check_submission(sub: Submission) -> list[Problem]:
             problems.append(make_problem(ProblemCode.REQUIRED_MISSING, sub.file, **where))
     for key in IDENTITY_KEYS:
         expected = sub.identity.get(key, "")
-        f = template.identity_field(key)
-        if not expected or f is None or f.id not in sub.values:
+        identity_field = template.identity_field(key)
+        if not expected or identity_field is None or identity_field.id not in sub.values:
             continue
-        v = sub.values[f.id]
+        v = sub.values[identity_field.id]
         if _same(v.text, expected):
             continue
         problems.append(
@@ -94,8 +94,8 @@ def check_submission(sub: Submission) -> list[Problem]:
                 sub.file,
                 sheet=v.sheet,
                 cell=v.cell,
-                field_id=f.id,
-                label=f.label,
+                field_id=identity_field.id,
+                label=identity_field.label,
                 value=v.text,
                 other=expected,
             )

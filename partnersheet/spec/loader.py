@@ -437,14 +437,11 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
         if name.casefold() in sheet_names:
             r.note(f"{spath}.name", f"duplicate sheet name {name!r}")
         sheet_names.add(name.casefold())
-        sections = tuple(
-            r.each(
-                enumerate(r.get(shraw, "sections", spath, list)),
-                lambda item, spath=spath, sheet_id=sheet_id: _parse_section(
-                    r, item[1], f"{spath}.sections[{item[0]}]", sheet_id
-                ),
-            )
-        )
+
+        def one_section(item: tuple[int, Any], spath: str = spath, sheet_id: str = sheet_id) -> Section:
+            return _parse_section(r, item[1], f"{spath}.sections[{item[0]}]", sheet_id)
+
+        sections = tuple(r.each(enumerate(r.get(shraw, "sections", spath, list)), one_section))
         sheets.append(Sheet(sheet_id, name, r.get(shraw, "title", spath, str), sections))
     fields_by_id: dict[str, Field] = {}
     seen_identity: set[str] = set()

@@ -110,7 +110,7 @@ class _Builder:
     def width(self, col: int, last_col: int | None = None) -> float:
         return sum(self.widths.get(c, 10.0) for c in range(col, (last_col or col) + 1))
 
-    def fit(self, row: int, lines: int) -> None:
+    def fit(self, row: int, lines: float) -> None:
         self.heights[row] = max(self.heights.get(row, LINE_HEIGHT), lines * LINE_HEIGHT + 3)
 
     def text(
