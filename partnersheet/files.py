@@ -1,22 +1,99 @@
-"""Writing outputs safely: atomically, and never over an existing file unless asked."""
+"""Files the tool reads and writes: outputs written atomically, never over an existing file unless
+asked and never over an input whatever is asked; file names shown readably whatever their encoding."""
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import OutputExists, PartnersheetError
+from .errors import InputIsOutput, OutputExists, PartnersheetError
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def printable(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, so it can be printed and encoded.
+
+    A file name that is not valid UTF-8 reaches Python with its undecodable bytes as lone surrogates
+    (``os.fsdecode(b"r\\xe9sum\\xe9")`` is ``"r\\udce9sum\\udce9"``); printing, JSON, XlsxWriter and CSV all
+    refuse those. Use the result only to show a name: open the file by its real path.
+    """
+    return _SURROGATE.sub(REPLACEMENT, text) if not text.isascii() else text
+
+
+def display_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> str:
+    """A path as people should see it: the real name where it decodes, U+FFFD for each byte that does not."""
+    return printable(os.fsdecode(path))
+
+
+def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
+    """The resolved path and the (device, inode) of a file, when it exists."""
+    try:
+        resolved = str(path.resolve())
+    except (OSError, RuntimeError):
+        resolved = os.path.abspath(path)
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return resolved, None
+    return resolved, (st.st_dev, st.st_ino)
+
+
+def inputs_apart_from_outputs(
+    inputs: Iterable[Path],
+    outputs: Iterable[Path],
+    replaceable: Callable[[Path], bool] | None = None,
+) -> list[Path]:
+    """Refuse, before anything is written, an output that is one of the inputs; return the other inputs.
+
+    ``inputs`` are the files a command reads (folders already expanded into their files); an output
+    is the same file as an input when their resolved paths are equal (links, ``..``, case on
+    case-insensitive disks) or when they are one file under two names (hard links). Whether or not
+    overwriting is allowed, such an output is refused with ``InputIsOutput``, except an input that
+    ``replaceable`` says is the tool's own earlier output (a comparison or report found among the
+    returns): that one is not read, and may be replaced.
+    """
+    paths: dict[str, Path] = {}
+    nodes: dict[tuple[int, int], Path] = {}
+    for out in outputs:
+        resolved, node = _identity(Path(out))
+        paths[resolved] = Path(out)
+        if node is not None:
+            nodes[node] = Path(out)
+    kept: list[Path] = []
+    for given in inputs:
+        path = Path(given)
+        resolved, node = _identity(path)
+        out = paths.get(resolved) or (nodes.get(node) if node is not None else None)
+        if out is None:
+            kept.append(path)
+            continue
+        if replaceable is not None and replaceable(path):
+            continue
+        if resolved == _identity(out)[0]:
+            what = f"{display_name(out)}: is one of the files being read"
+        else:
+            what = f"{display_name(out)}: is the same file as {display_name(path)}, which is being read"
+        raise InputIsOutput(
+            f"{what}; writing there would replace it", "write to another file or folder: inputs are only ever read"
+        )
+    return kept
 
 
 def check_writable(path: Path, force: bool) -> None:
     """Fail early, before any work, if the output exists or its folder is missing."""
     if path.exists() and not force:
-        raise OutputExists(f"{path}: already exists", "use --force to overwrite it")
+        raise OutputExists(f"{display_name(path)}: already exists", "use --force to overwrite it")
     if path.is_dir():
-        raise PartnersheetError(f"{path}: is a folder, not a file", "give a file name ending in .xlsx")
+        raise PartnersheetError(f"{display_name(path)}: is a folder, not a file", "give a file name ending in .xlsx")
     if not path.parent.is_dir():
-        raise PartnersheetError(f"{path.parent}: folder does not exist", "create it first or choose another path")
+        raise PartnersheetError(
+            f"{display_name(path.parent)}: folder does not exist", "create it first or choose another path"
+        )
 
 
 def atomic_write(path: Path, data: bytes, force: bool = False) -> Path:
@@ -29,18 +106,18 @@ def atomic_write(path: Path, data: bytes, force: bool = False) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise PartnersheetError(
-            f"{path}: cannot write here: {exc.strerror}", "choose a folder you can write to"
+            f"{display_name(path)}: cannot write here: {exc.strerror}", "choose a folder you can write to"
         ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o644)
         if not force and path.exists():
-            raise OutputExists(f"{path}: already exists", "use --force to overwrite it")
+            raise OutputExists(f"{display_name(path)}: already exists", "use --force to overwrite it")
         os.replace(tmp, path)
     except OSError as exc:
         raise PartnersheetError(
-            f"{path}: cannot write: {exc.strerror}", "check the disk has space and the folder is writable"
+            f"{display_name(path)}: cannot write: {exc.strerror}", "check the disk has space and the folder is writable"
         ) from None
     finally:
         if os.path.exists(tmp):

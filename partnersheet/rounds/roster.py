@@ -5,14 +5,14 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import OutputExists, RosterError, UsageError
-from ..files import atomic_write
+from ..files import atomic_write, inputs_apart_from_outputs
 from ..spec import Template
 from ..workbook.generate import Personalisation, generate_bytes, personalise, workbook_id_for
 
@@ -113,15 +113,23 @@ def read_roster(template: Template, path: str | Path) -> list[RosterRow]:
 
 
 def write_roster(
-    template: Template, rows: list[RosterRow], out_dir: str | Path, force: bool = False, created: datetime | None = None
+    template: Template,
+    rows: list[RosterRow],
+    out_dir: str | Path,
+    force: bool = False,
+    created: datetime | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> Iterator[Path]:
     """Write one workbook per row; yields each path so a caller can show progress.
 
-    Every target is checked before the first write, so a refused run writes nothing.
+    Every target is checked before the first write, so a refused run writes nothing; a target that
+    is one of ``inputs`` (the roster itself) is refused even with ``force``.
     """
     out = Path(out_dir)
     if (out.exists() and not out.is_dir()) or out.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
         raise UsageError(f"{out}: with --roster, -o names a folder, not a file", "e.g. -o outbox/")
+    targets = [out / r.filename for r in rows]
+    inputs_apart_from_outputs([Path(p) for p in inputs], targets)
     out.mkdir(parents=True, exist_ok=True)
     if not force:
         clash = next((out / r.filename for r in rows if (out / r.filename).exists()), None)
