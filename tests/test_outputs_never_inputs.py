@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from helpers import WHO, fill, fingerprint, make_workbook, one_line, valid_effectiveness_values
 from helpers import run_cli as run
 
@@ -25,9 +26,9 @@ def returned(folder: Path, eff: Template, name: str = "rivera.xlsx") -> Path:
     return fill(make_workbook(folder, eff, name, **WHO), valid_effectiveness_values(eff, **WHO))
 
 
-def assert_refused(result: object, shown: Path) -> str:
+def assert_refused(result: Result, shown: Path) -> str:
     line = one_line(result)
-    assert getattr(result, "exit_code") == 2, line
+    assert result.exit_code == 2, line
     assert str(shown) in line and "being read" in line
     assert "--force" not in line
     return line
