@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -123,3 +124,72 @@ def atomic_write(path: Path, data: bytes, force: bool = False) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+# --- names for files the tool makes -------------------------------------------------------------
+
+MAX_NAME_BYTES = 150  # well under every file system's 255, leaving room for the folder path on Windows
+WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{d}{n}" for d in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]]
+)
+
+
+def _ascii_base(char: str) -> str | None:
+    """The ASCII letter under a Latin letter with accents (é -> e), or None when it has none."""
+    decomposed = unicodedata.normalize("NFKD", char)
+    base, marks = decomposed[:1], decomposed[1:]
+    if base.isascii() and base.isalnum() and all(unicodedata.combining(m) for m in marks):
+        return base
+    return None
+
+
+def slug(text: str, max_chars: int = 40) -> str:
+    """A readable, safe piece of a file name, from any script.
+
+    Letters and digits of every script are kept (after NFKC, so full-width Ａ is A), with the marks
+    that belong to them (Devanagari vowel signs, Arabic harakat, ...); Latin letters lose their
+    accents ("José Núñez" -> "Jose-Nunez"); everything else (spaces, punctuation, the characters
+    Windows forbids, control characters) becomes one dash between words. At most ``max_chars``
+    characters, never ending in a dash.
+    """
+    out: list[str] = []
+    for char in unicodedata.normalize("NFKC", text):
+        ascii_base = _ascii_base(char) if not char.isascii() else None
+        if ascii_base is not None:
+            out.append(ascii_base)
+        elif char.isalnum():
+            out.append(char)
+        elif unicodedata.category(char).startswith("M") and out and out[-1] != "-":
+            out.append(char)  # a mark that belongs to the letter before it
+        elif out and out[-1] != "-":
+            out.append("-")
+    return "".join(out[:max_chars]).strip("-")
+
+
+def _cut_to_bytes(text: str, limit: int) -> str:
+    """At most ``limit`` UTF-8 bytes of ``text``, never cutting a character or leaving a dangling mark."""
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    cut = text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+    while cut and (cut[-1] == "-" or unicodedata.category(cut[-1]).startswith("M")):
+        cut = cut[:-1]
+    return cut
+
+
+def unique_file_name(parts: Iterable[str], suffix: str, taken: set[str], max_bytes: int = MAX_NAME_BYTES) -> str:
+    """A file name from the slugs of ``parts``, safe on Windows, macOS and Linux, and unique in ``taken``.
+
+    ``taken`` holds the case-folded names already given in the same folder (Windows and macOS do not
+    tell "A.xlsx" from "a.xlsx"); the new name is added to it. A counter is added only on a real clash.
+    """
+    stem = "-".join(p for p in (slug(part) for part in parts) if p) or "workbook"
+    if stem.split(".")[0].upper() in WINDOWS_RESERVED:
+        stem = f"{stem}-file"
+    room = max_bytes - len(suffix.encode("utf-8"))
+    candidate, n = _cut_to_bytes(stem, room), 2
+    while (candidate + suffix).casefold() in taken:
+        counter = f"-{n}"
+        candidate, n = _cut_to_bytes(stem, room - len(counter)) + counter, n + 1
+    taken.add((candidate + suffix).casefold())
+    return candidate + suffix
