@@ -31,6 +31,11 @@ def display_name(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> s
     return printable(os.fsdecode(path))
 
 
+def display_basename(path: str | os.PathLike[str]) -> str:
+    """The last part of a path, shown as ``display_name`` shows it."""
+    return display_name(os.path.basename(path))
+
+
 def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
     """The resolved path and the (device, inode) of a file, when it exists."""
     try:
@@ -164,17 +169,22 @@ def slug(text: str, max_chars: int = 40) -> str:
             out.append(char)  # a mark that belongs to the letter before it
         elif out and out[-1] != "-":
             out.append("-")
-    return "".join(out[:max_chars]).strip("-")
+    return _whole_clusters("".join(out), max_chars).strip("-")
+
+
+def _whole_clusters(text: str, end: int) -> str:
+    """``text[:end]``, backing off so a letter is never parted from the marks that follow it."""
+    while 0 < end < len(text) and unicodedata.category(text[end]).startswith("M"):
+        end -= 1
+    return text[:end].rstrip("-")
 
 
 def _cut_to_bytes(text: str, limit: int) -> str:
-    """At most ``limit`` UTF-8 bytes of ``text``, never cutting a character or leaving a dangling mark."""
+    """At most ``limit`` UTF-8 bytes of ``text``, never cutting a character or a letter from its marks."""
     if len(text.encode("utf-8")) <= limit:
         return text
-    cut = text.encode("utf-8")[:limit].decode("utf-8", "ignore")
-    while cut and (cut[-1] == "-" or unicodedata.category(cut[-1]).startswith("M")):
-        cut = cut[:-1]
-    return cut
+    kept = len(text.encode("utf-8")[:limit].decode("utf-8", "ignore"))
+    return _whole_clusters(text, kept)
 
 
 def unique_file_name(parts: Iterable[str], suffix: str, taken: set[str], max_bytes: int = MAX_NAME_BYTES) -> str:
