@@ -15,7 +15,13 @@ import click
 
 from . import __version__
 from .errors import PartnersheetError, UsageError
+from .files import printable
 from .spec import SpecError, TemplateRegistry, UnknownTemplate
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print one line; a file name that is not valid UTF-8 shows U+FFFD where its bytes do not decode."""
+    click.echo(printable(text), err=err)
 
 
 class _Group(click.Group):
@@ -25,13 +31,13 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except UnknownTemplate as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo(f"Error: {exc}", err=True)
             sys.exit(2)
         except SpecError as exc:
-            click.echo(f"Error: broken template spec: {exc}", err=True)
+            echo(f"Error: broken template spec: {exc}", err=True)
             sys.exit(2)
         except PartnersheetError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -39,10 +45,10 @@ class _Group(click.Group):
             sys.stderr.close()
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("Stopped.", err=True)
+            echo("Stopped.", err=True)
             sys.exit(130)
         except Exception as exc:
-            click.echo(
+            echo(
                 f"Error: partnersheet failed unexpectedly ({type(exc).__name__}: {exc}). "
                 "This is a bug: please report it with the command you ran.",
                 err=True,
@@ -175,7 +181,7 @@ def new(
                 "--roster takes identities from the roster file", "drop --library/--partner/--rater/--side/--round"
             )
         rows = read_roster(template, roster)
-        written = write_roster(template, rows, output, force, created)
+        written = write_roster(template, rows, output, force, created, inputs=[roster])
         if quiet or len(rows) < 20:
             for _ in written:
                 pass
@@ -184,14 +190,14 @@ def new(
                 for _ in bar:
                     pass
         if not quiet:
-            click.echo(f"Wrote {len(rows)} workbook{'s' * (len(rows) != 1)} to {output}")
+            echo(f"Wrote {len(rows)} workbook{'s' * (len(rows) != 1)} to {output}")
         return
     who = personalise(
         template, {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
     )
     path = generate(template, output, who, force=force, created=created)
     if not quiet:
-        click.echo(f"Wrote {path}")
+        echo(f"Wrote {path}")
 
 
 @cli.command()
@@ -229,31 +235,34 @@ def validate(
     """
     import json
 
-    from .files import check_writable
+    from .files import check_writable, inputs_apart_from_outputs
+    from .intake.read import is_partnersheet_output
     from .intake.report import text_report, write_problem_workbook
-    from .intake.validate import validate_paths
+    from .intake.validate import collect_paths, validate_paths
 
+    files = collect_paths(paths)
     if report_path is not None:
         if report_path.suffix.lower() != ".xlsx":
             raise UsageError(f"{report_path}: the report must be an .xlsx file", "e.g. --report problems.xlsx")
+        files = inputs_apart_from_outputs(files, [report_path], is_partnersheet_output)
         check_writable(report_path, force)
-    batch = validate_paths(paths, workers, templates=registry)
+    batch = validate_paths(files, workers, templates=registry)
     if not batch.files:
         if as_json:  # a JSON reader still gets a report, with nothing in it
-            click.echo(json.dumps(batch.to_dict(), indent=2, ensure_ascii=False))
+            echo(json.dumps(batch.to_dict(), indent=2, ensure_ascii=False))
         raise UsageError(
             "no workbooks found in " + ", ".join(map(str, paths)),
             "give .xlsx, .xlsm or .ods files, or folders holding them",
         )
     if as_json:
-        click.echo(json.dumps(batch.to_dict(), indent=2, ensure_ascii=False))
+        echo(json.dumps(batch.to_dict(), indent=2, ensure_ascii=False))
     elif not quiet:
         for line in text_report(batch):
-            click.echo(line)
+            echo(line)
     if report_path is not None:
         write_problem_workbook(batch, report_path, force)
         if not as_json and not quiet:
-            click.echo(f"Wrote {report_path}")
+            echo(f"Wrote {report_path}")
     if batch.unreadable:
         sys.exit(2)
     sys.exit(0 if batch.valid else 1)
@@ -306,25 +315,19 @@ def compile_(
     """
     from .compile.core import check_tidy_path, compile_paths, write_tidy
     from .compile.sheets import write_comparison
-    from .files import check_writable
+    from .files import check_writable, inputs_apart_from_outputs
     from .intake.read import is_partnersheet_output
     from .intake.validate import collect_paths
 
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"{output}: the comparison must be an .xlsx file", "e.g. -o comparison.xlsx")
-    check_writable(output, force)
-    outputs = {output.resolve()}
+    outputs = [output]
     if data_path is not None:
         check_tidy_path(data_path)
-        check_writable(data_path, force)
-        outputs.add(data_path.resolve())
-    inputs = collect_paths(paths)
-    for f in inputs:
-        if f.resolve() in outputs and not is_partnersheet_output(f):
-            raise UsageError(
-                f"{f}: is one of the returned workbooks; it would be overwritten", "write the comparison somewhere else"
-            )
-    files = [f for f in inputs if f.resolve() not in outputs]
+        outputs.append(data_path)
+    files = inputs_apart_from_outputs(collect_paths(paths), outputs, is_partnersheet_output)
+    for path in outputs:
+        check_writable(path, force)
     if not files:
         raise UsageError(
             "no workbooks found in " + ", ".join(map(str, paths)),
@@ -337,11 +340,11 @@ def compile_(
             comparison = compile_paths(files, workers=workers, progress=bar.update, templates=registry)
     if not comparison.submissions:
         for unreadable in comparison.batch.unreadable:
-            click.echo(f"{unreadable.file}: {unreadable.problem.message} ({unreadable.problem.hint})", err=True)
+            echo(f"{unreadable.file}: {unreadable.problem.message} ({unreadable.problem.hint})", err=True)
         raise UsageError("none of the inputs could be read", "run `partnersheet validate` on them for details")
     if strict and not comparison.valid:
         bad = sum(1 for f in comparison.batch.files if f.errors)
-        click.echo(
+        echo(
             f"Not written (--strict): {bad} of {len(files)} files have errors; "
             "run `partnersheet validate` on them for details",
             err=True,
@@ -352,7 +355,7 @@ def compile_(
         write_tidy(comparison, data_path, force)
     if not quiet:
         line = comparison.closing_line(str(output))
-        click.echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
+        echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
 
 
 @cli.command()
@@ -374,16 +377,16 @@ def demo(folder: Path, force: bool, quiet: bool) -> None:
     result = run_demo(folder, force)
     if quiet:
         return
-    click.echo(f"Demo written to {result.folder}/")
+    echo(f"Demo written to {result.folder}/")
     for item in result.files:
         shown = f"{item.path}/" if item.path.is_dir() else str(item.path)
-        click.echo(f"  {shown:<48} {item.purpose}")
+        echo(f"  {shown:<48} {item.purpose}")
     stats = result.batch.stats()
-    click.echo(
+    echo(
         f"Checked {stats['files']} returned workbooks: {stats['valid']} valid, {stats['invalid']} with errors, "
         f"{stats['unreadable']} unreadable (see problems.xlsx)."
     )
-    click.echo(f"Open first: {result.open_first} (the Summary sheet is the director's page).")
+    echo(f"Open first: {result.open_first} (the Summary sheet is the director's page).")
 
 
 from .cli_templates import templates  # noqa: E402  (registers on the group defined above)

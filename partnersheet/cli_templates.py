@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import force_option, registry_of, templates_option
+from .cli import echo, force_option, registry_of, templates_option
 from .spec import TemplateRegistry
 
 
@@ -31,11 +31,11 @@ def templates(ctx: click.Context, registry: TemplateRegistry) -> None:
         return
     for found in registry.found:
         t = found.template
-        click.echo(f"{t.id:<20} v{t.version:<8} {found.origin:<10} {t.description}")
+        echo(f"{t.id:<20} v{t.version:<8} {found.origin:<10} {t.description}")
     for broken in registry.broken:
-        click.echo(f"{broken.path}: not loaded: {broken.message}", err=True)
+        echo(f"{broken.path}: not loaded: {broken.message}", err=True)
     if registry.broken:
-        click.echo("Run `partnersheet templates check` on those files for every mistake.", err=True)
+        echo("Run `partnersheet templates check` on those files for every mistake.", err=True)
 
 
 @templates.command()
@@ -60,7 +60,7 @@ def init(ctx: click.Context, new_id: str, from_id: str, output: Path, force: boo
     registry = registry_of(ctx)
     source = registry.latest(from_id)
     init_spec(source, registry.path_of(source), new_id, output, force)
-    click.echo(f"Wrote {output}: edit it, then run `partnersheet templates check {output}`")
+    echo(f"Wrote {output}: edit it, then run `partnersheet templates check {output}`")
 
 
 @templates.command()
@@ -81,10 +81,10 @@ def check(files: tuple[Path, ...]) -> None:
         template, mistakes = check_spec_file(path)
         if template is not None:
             fields = len(template.fields)
-            click.echo(f"{path}: ok ({template.id} v{template.version}, {fields} answer{'s' * (fields != 1)})")
+            echo(f"{path}: ok ({template.id} v{template.version}, {fields} answer{'s' * (fields != 1)})")
             continue
         failed += 1
-        click.echo(f"{path}: {len(mistakes)} mistake{'s' * (len(mistakes) != 1)}")
+        echo(f"{path}: {len(mistakes)} mistake{'s' * (len(mistakes) != 1)}")
         for mistake in mistakes:
-            click.echo(f"  {mistake}")
+            echo(f"  {mistake}")
     sys.exit(1 if failed else 0)

@@ -11,8 +11,10 @@ from pathlib import Path
 from .compile.core import compile_batch, write_tidy
 from .compile.sheets import write_comparison
 from .errors import OutputExists
+from .files import inputs_apart_from_outputs
+from .intake.read import is_partnersheet_output
 from .intake.report import write_problem_workbook
-from .intake.validate import Batch, validate_paths
+from .intake.validate import Batch, collect_paths, validate_paths
 from .samples import build_samples
 from .spec import builtin_templates
 from .workbook.generate import generate
@@ -46,12 +48,14 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
         files.append(DemoFile(path, f"blank {template.title} to send out"))
     samples = build_samples(returned, force=force)
     files.append(DemoFile(returned, f"{len(samples)} sample returns, a few of them flawed"))
-    batch = validate_paths([returned])
-    problems = write_problem_workbook(batch, root / "problems.xlsx", force)
+    outputs = [root / "problems.xlsx", root / "comparison.xlsx", root / "comparison-data.csv"]
+    inputs = inputs_apart_from_outputs(collect_paths([returned]), outputs, is_partnersheet_output)
+    batch = validate_paths(inputs)
+    problems = write_problem_workbook(batch, outputs[0], force)
     files.append(DemoFile(problems, "every problem found, to send back to respondents"))
     comparison = compile_batch(batch)
-    output = write_comparison(comparison, root / "comparison.xlsx", force)
+    output = write_comparison(comparison, outputs[1], force)
     files.append(DemoFile(output, "the comparison: start with its Summary sheet"))
-    tidy = write_tidy(comparison, root / "comparison-data.csv", force)
+    tidy = write_tidy(comparison, outputs[2], force)
     files.append(DemoFile(tidy, "every value read, one per row, for your own analysis"))
     return DemoResult(root, files, batch, output)

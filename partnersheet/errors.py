@@ -29,3 +29,7 @@ class OutputExists(PartnersheetError):
 
 class RosterError(PartnersheetError):
     """A roster file cannot be used as it is."""
+
+
+class InputIsOutput(UsageError):
+    """An output path is one of the files being read: writing it would replace an input."""

@@ -16,8 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_write
-from .rounds.roster import slug
+from .files import atomic_write, slug
 from .spec import Template, load_template
 from .workbook.generate import DEFAULT_CREATED, generate_bytes, personalise, workbook_id_for
 

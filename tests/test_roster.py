@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import meta_of, one_line
+from helpers import meta_of, one_line, soffice_convert
 from helpers import run_cli as run
 
 from partnersheet.errors import OutputExists, RosterError
@@ -21,7 +23,7 @@ ROWS = [
     ["County Health Department", "B. Chen", "partner", "Spring 2026", "Riverside Public Library"],
     ["Food Bank of the Valley", "A. Rivera", "Library", "Spring 2026", ""],
 ]
-SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*\.xlsx")
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*\.xlsx")  # what ASCII names give
 
 
 def write_csv(path: Path, rows: list[list[str]], header: list[str] = COLUMNS) -> Path:
@@ -107,11 +109,11 @@ def test_long_roster_shows_progress_and_writes_every_file(effectiveness: Templat
     ("header", "rows", "words"),
     [
         (["partner", "side"], [["Food Bank", "library"]], ["rater"]),
-        (COLUMNS, [ROWS[0], ["", "", "", "", ""], ROWS[1]], ["row 3", "blank"]),
-        (COLUMNS, [ROWS[0], ROWS[1], ROWS[0]], ["row 4", "row 2"]),
-        (COLUMNS, [ROWS[0], [ROWS[0][0].upper(), *ROWS[0][1:]]], ["row 3", "row 2"]),
-        (COLUMNS, [["Food Bank", "", "", "", ""]], ["row 2", "rater"]),
-        (COLUMNS, [["Food Bank", "A. Rivera", "neither", "", ""]], ["row 2", "neither"]),
+        (COLUMNS, [ROWS[0], ["", "", "", "", ""], ROWS[1]], ["line 3", "blank"]),
+        (COLUMNS, [ROWS[0], ROWS[1], ROWS[0]], ["line 4", "line 2"]),
+        (COLUMNS, [ROWS[0], [ROWS[0][0].upper(), *ROWS[0][1:]]], ["line 3", "line 2"]),
+        (COLUMNS, [["Food Bank", "", "", "", ""]], ["line 2", "rater"]),
+        (COLUMNS, [["Food Bank", "A. Rivera", "neither", "", ""]], ["line 2", "neither"]),
         (COLUMNS, [], ["no rows"]),
     ],
     ids=["missing-column", "blank-row", "duplicate", "duplicate-ignoring-case", "empty-rater", "bad-side", "empty"],
@@ -150,9 +152,12 @@ def test_file_names_are_safe_and_readable(effectiveness: Template, tmp_path: Pat
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in paths)
     for path in paths:
         assert path.resolve().parent == out.resolve()
-        assert SAFE_NAME.fullmatch(path.name), path.name
-        assert path.name.isascii()
-    assert "etc-passwd" in paths[0].name and "Cafe-Unicode" in paths[1].name
+        assert not set(path.name) & set('<>:"/\\|?*'), path.name
+    assert [p.name for p in paths] == [
+        "effectiveness-etc-passwd-A-Rivera.xlsx",
+        "effectiveness-Cafe-Unicode-Zoe.xlsx",
+        "effectiveness-日本語-C-Windows.xlsx",
+    ]
     assert [meta_of(p)["partner"] for p in paths] == [r[0] for r in rows]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "roster.csv"]
 
@@ -232,3 +237,142 @@ def test_library_api_takes_a_template_id_and_a_mapping(tmp_path: Path) -> None:
     path = generate("effectiveness", tmp_path / "e.xlsx", {"partner": "Food Bank", "side": "PARTNER"})
     assert meta_of(path)["partner"] == "Food Bank"
     assert meta_of(path)["side"] == "Partner"
+
+
+# --- rosters as Excel, LibreOffice, Gnumeric and Python's csv module write them ------------------
+
+# What people type into a roster: quotes and commas in names, line breaks inside a cell (Alt+Enter,
+# and the Unicode line and paragraph separators pasted from web pages and Word), a semicolon.
+TYPED = [
+    ['Friends of the "Old Mill", Inc.', "Ana\nMaría López", "partner", "Spring 2026", "Riverside; Main Branch"],
+    ["Food Bank, Valley\nWest", "B.\u2028Chen", "library", "Spring\u20292026", ""],
+    ["Bibliothèque «Le Phare»", "Zoë  O'Neil\x85Jr", "", "Fall 2026", ""],
+]
+
+
+def as_one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+EXPECTED = [tuple(as_one_line(v) for v in (row[0], row[1], row[3])) for row in TYPED]
+
+
+def read_back(template: Template, roster: Path) -> list[tuple[str, str, str]]:
+    return [(r.who.partner, r.who.rater, r.who.round) for r in read_roster(template, roster)]
+
+
+def write_text(path: Path, rows: list[list[str]], encoding: str, **fmt: str) -> Path:
+    with path.open("w", newline="", encoding=encoding) as handle:
+        csv.writer(handle, **fmt).writerows([COLUMNS, *rows])
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "fmt"),
+    [
+        ("roster.csv", "utf-8", {"dialect": "excel"}),  # Google Sheets, Python
+        ("roster.csv", "utf-8-sig", {"dialect": "excel"}),  # Excel's "CSV UTF-8": with a BOM
+        ("roster.csv", "utf-8-sig", {"dialect": "excel", "delimiter": ";"}),  # Excel where "," is a decimal mark
+        ("roster.txt", "utf-16", {"dialect": "excel-tab"}),  # Excel's "Unicode Text": UTF-16 with a BOM, tabs
+        ("roster.tsv", "utf-8", {"dialect": "excel-tab"}),
+    ],
+    ids=["csv", "csv-bom", "semicolon", "unicode-text", "tsv"],
+)
+def test_quotes_and_line_breaks_inside_cells(
+    effectiveness: Template, tmp_path: Path, name: str, encoding: str, fmt: dict[str, str]
+) -> None:
+    roster = write_text(tmp_path / name, TYPED, encoding, **fmt)
+    assert read_back(effectiveness, roster) == EXPECTED
+    paths = generate_all(effectiveness, roster, tmp_path / "out")
+    assert [(meta_of(p)["partner"], meta_of(p)["rater"]) for p in paths] == [e[:2] for e in EXPECTED]
+    for path, expected in zip(paths, EXPECTED, strict=True):
+        assert named_values(effectiveness, path)["partner"] == expected[0]
+
+
+def test_line_breaks_inside_an_xlsx_cell(effectiveness: Template, tmp_path: Path) -> None:
+    roster = write_xlsx(tmp_path / "roster.xlsx", [list(r) for r in TYPED])
+    assert read_back(effectiveness, roster) == EXPECTED
+
+
+def test_a_bad_row_is_named_by_its_line_in_the_file(effectiveness: Template, tmp_path: Path) -> None:
+    rows = [["Friends of the\nOld Mill", "A. Rivera", "", "", ""], ["Food Bank", "", "", "", ""]]
+    roster = write_text(tmp_path / "roster.csv", rows, "utf-8", dialect="excel")
+    lines = roster.read_bytes().split(b"\n")
+    assert lines[3].startswith(b"Food Bank")  # the header, a row on two lines, then this one
+    with pytest.raises(RosterError) as info:
+        read_roster(effectiveness, roster)
+    assert "line 4 (row 3 in a spreadsheet): rater is empty" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b'partner,rater\nA,B\n"Friends of the "Old Mill"",C\n', ["line 3", '""']),
+        (b'partner,rater\nA,B\nC,D\n"Friends of the Old Mill,E\nF,G\n', ["line 4", '""']),
+        (b"partner,rater\nA,B\nCaf\xe9 Amigo,C\n", ["line 3", "UTF-8"]),
+    ],
+    ids=["stray-quote", "unclosed-quote", "not-utf8"],
+)
+def test_broken_text_is_refused_with_its_line(
+    effectiveness: Template, tmp_path: Path, data: bytes, words: list[str]
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_bytes(data)
+    result = run("new", "effectiveness", "--roster", str(roster), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    line = one_line(result)
+    assert all(word in line for word in words), line
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_header_alone_decides_the_delimiter(effectiveness: Template, tmp_path: Path) -> None:
+    """Data lines full of commas (or semicolons) do not fool it, and a quoted header is fine."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text('"partner";"rater"\nSmith, Jones, and Lee, LLP;A. Rivera\n"A;B";C, D\n', encoding="utf-8")
+    assert [(r.who.partner, r.who.rater) for r in read_roster(effectiveness, roster)] == [
+        ("Smith, Jones, and Lee, LLP", "A. Rivera"),
+        ("A;B", "C, D"),
+    ]
+
+
+LIBREOFFICE_CSV = "csv:Text - txt - csv (StarCalc):{sep},34,{charset},1"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    ("fmt", "suffix"),
+    [
+        (LIBREOFFICE_CSV.format(sep=44, charset=76), "csv"),  # comma, UTF-8
+        (LIBREOFFICE_CSV.format(sep=59, charset=76), "csv"),  # semicolon, UTF-8
+        ("txt:Text - txt - csv (StarCalc):9,34,65535,1", "txt"),  # tab, UTF-16 with a BOM
+    ],
+    ids=["comma", "semicolon", "utf16-tab"],
+)
+def test_roster_saved_as_text_by_libreoffice(
+    effectiveness: Template, tmp_path: Path, soffice: str, fmt: str, suffix: str
+) -> None:
+    source = write_xlsx(tmp_path / "roster.xlsx", [list(r) for r in TYPED])
+    out = soffice_convert(soffice, [source], fmt, tmp_path / "saved", tmp_path / "profile") / f"roster.{suffix}"
+    assert b"Old Mill" in out.read_bytes().decode("utf-16" if suffix == "txt" else "utf-8").encode()
+    assert read_back(effectiveness, out) == EXPECTED
+
+
+@pytest.mark.libreoffice
+def test_a_roster_libreoffice_saved_in_latin_1_is_refused_with_its_line(
+    effectiveness: Template, tmp_path: Path, soffice: str
+) -> None:
+    source = write_xlsx(tmp_path / "roster.xlsx", [list(r) for r in TYPED])
+    out = soffice_convert(soffice, [source], LIBREOFFICE_CSV.format(sep=44, charset=12), tmp_path / "s", tmp_path / "p")
+    with pytest.raises(RosterError) as info:
+        read_roster(effectiveness, out / "roster.csv")
+    assert "line 3" in str(info.value) and "UTF-8" in str(info.value)  # "María" on the second line of row 2
+
+
+@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric's ssconvert is not installed")
+def test_roster_saved_as_csv_by_gnumeric(effectiveness: Template, tmp_path: Path) -> None:
+    source = write_xlsx(tmp_path / "roster.xlsx", [list(r) for r in TYPED])
+    out = tmp_path / "gnumeric.csv"
+    done = subprocess.run(["ssconvert", str(source), str(out)], capture_output=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "\u2028".encode() in out.read_bytes()  # Gnumeric leaves U+2028 unquoted: it must not end the row
+    assert read_back(effectiveness, out) == EXPECTED

@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import UsageError
-from ..files import atomic_write
+from ..files import atomic_write, display_name
 from ..intake.read import Submission
 from ..intake.validate import Batch, validate_paths
 from ..spec import Template, TemplateRegistry
@@ -122,7 +122,8 @@ class Comparison:
         for sub in self.submissions:
             who = who_of(sub)
             status = self.status_of(sub)
-            head = (sub.file, sub.workbook_id, sub.template_id, sub.template_version, who.partner, who.rater)
+            file = display_name(sub.file)
+            head = (file, sub.workbook_id, sub.template_id, sub.template_version, who.partner, who.rater)
             tail = (who.side, who.round)
             fields = sub.template.fields_by_id
             for fid, v in sub.values.items():
@@ -200,7 +201,7 @@ def compile_batch(batch: Batch, compiled_at: datetime | None = None) -> Comparis
     inputs = sorted(
         (
             InputRow(
-                f.file,
+                display_name(f.file),
                 f.status,
                 f.template_id,
                 f.template_version,

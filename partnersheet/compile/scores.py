@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..files import display_name
 from ..intake.read import Submission
 from ..spec import Field, Scale, Template
 
@@ -333,7 +334,7 @@ def evidence_rows(
                 who.rater,
                 who.side,
                 text,
-                sub.file,
+                display_name(sub.file),
                 status,
                 order=(key_of(partnership), order, sides.get(who.side, len(sides)), key_of(who.rater), sub.file),
             )

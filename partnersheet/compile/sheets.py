@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_write
+from ..files import atomic_write, display_basename
 from ..workbook.xlsx_out import OutputBook
 from .core import EXCLUDED, TIDY_COLUMNS, TIDY_KEYS, Comparison
 from .data import Body, RowsSheet, shade_rows_where
@@ -307,7 +307,7 @@ def _problems(book: OutputBook, st: Styles, c: Comparison) -> None:
     rows = [(f, p) for f in reports for p in f.problems]
     _header(ws, st, top, headers, widths, len(rows))
     for row, (f, p) in enumerate(rows, start=top + 1):
-        values = (Path(f.file).name, STATUS_WORDS.get(f.status, f.status), p.severity, p.code, p.sheet, p.cell)
+        values = (display_basename(f.file), STATUS_WORDS.get(f.status, f.status), p.severity, p.code, p.sheet, p.cell)
         values += (p.field_label, p.value, p.message, p.hint)
         for col, value in enumerate(values):
             book.write_cell(ws, row, col, value, st.wrap)

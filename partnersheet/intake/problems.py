@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ..files import display_name, printable
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -230,8 +232,11 @@ class Problem:
     context: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """For machine readers (JSON): file names shown as people see them, so any encoder takes them."""
         data = asdict(self)
         data["code"] = str(self.code)
+        data["file"] = display_name(self.file)
+        data["context"] = {k: printable(v) if isinstance(v, str) else v for k, v in self.context.items()}
         return data
 
     @property
@@ -261,14 +266,14 @@ def make_problem(
     text_value = "" if value is None else str(value)
     if len(text_value) > 80:
         text_value = text_value[:77] + "..."
-    params = {
-        "file": file,
+    params = {  # the message is for people: a file name that is not UTF-8 is shown with U+FFFD
+        "file": display_name(file),
         "sheet": sheet,
         "cell": cell or "?",
         "label": label,
         "value": text_value,
-        "detail": detail,
-        "other": other,
+        "detail": printable(detail),
+        "other": printable(other),
     }
     return Problem(
         code=code,

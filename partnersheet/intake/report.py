@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import atomic_write, display_basename, display_name
 from ..workbook.xlsx_out import OutputBook
 from .validate import Batch
 
@@ -42,7 +42,7 @@ def text_report(batch: Batch, verbose_valid: bool = True) -> list[str]:
 
 def problem_rows(batch: Batch) -> list[tuple[str, ...]]:
     return [
-        (Path(p.file).name, p.sheet, p.cell, p.field_label, p.severity, p.code, p.message, p.hint, p.value)
+        (display_basename(p.file), p.sheet, p.cell, p.field_label, p.severity, p.code, p.message, p.hint, p.value)
         for p in batch.problems
     ]
 
@@ -50,7 +50,9 @@ def problem_rows(batch: Batch) -> list[tuple[str, ...]]:
 def write_problem_workbook(batch: Batch, path: Path, force: bool = False) -> Path:
     """A workbook a coordinator can filter by file and send back: one row per problem."""
     book = OutputBook("problems report")
-    summary_rows = [(Path(f.file).name, f.status, f.errors, f.warnings, f.file) for f in batch.files]
+    summary_rows = [
+        (display_basename(f.file), f.status, f.errors, f.warnings, display_name(f.file)) for f in batch.files
+    ]
     book.table(
         "Problems",
         PROBLEM_HEADERS,

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..files import display_name
 from ..spec import IDENTITY_KEYS, TemplateRegistry, as_registry
 from .problems import ERROR, WARNING, Problem, ProblemCode, make_problem
 from .read import Submission, Unreadable, read_submission
@@ -197,7 +198,7 @@ class FileReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": self.file,
+            "file": display_name(self.file),
             "status": self.status,
             "template_id": self.template_id,
             "template_version": self.template_version,

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import re
-import unicodedata
-from collections.abc import Iterator
+import io
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from ..errors import OutputExists, RosterError, UsageError
-from ..files import atomic_write
+from ..files import atomic_write, display_name, inputs_apart_from_outputs, unique_file_name
 from ..spec import Template
 from ..workbook.generate import Personalisation, generate_bytes, personalise, workbook_id_for
 
 REQUIRED_COLUMNS = ("partner", "rater")
 OPTIONAL_COLUMNS = ("side", "round", "library")
-MAX_SLUG = 40
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # .txt: Excel's "Unicode Text" save (UTF-16, tab-separated)
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+DELIMITERS = (",", ";", "\t")  # Excel writes ";" in locales where "," is the decimal mark
+QUOTES_HINT = (
+    'put a value holding commas, quotes or line breaks in double quotes, each quote doubled: "The ""Old Mill"""'
+)
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,22 @@ class RosterRow:
     filename: str
 
 
-def slug(text: str) -> str:
-    """A readable, safe piece of a file name: ASCII letters, digits and dashes only."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")[:MAX_SLUG].strip("-")
+@dataclass(frozen=True)
+class _Record:
+    """One row of the roster file: its cells, where it starts, and how a person finds it."""
+
+    cells: list[str]
+    row: int  # the row number a spreadsheet shows
+    line: int  # the line a text editor shows (a quoted cell spanning lines makes them differ)
+    text_file: bool
+
+    @property
+    def where(self) -> str:
+        if not self.text_file:
+            return f"row {self.row}"
+        if self.line == self.row:
+            return f"line {self.line}"
+        return f"line {self.line} (row {self.row} in a spreadsheet)"
 
 
 def _cell_text(value: object) -> str:
@@ -43,85 +59,150 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_rows(path: Path) -> list[list[str]]:
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                text = handle.read()
-            try:  # Excel saves "CSV" with semicolons in many locales
-                dialect: Any = csv.Sniffer().sniff(text.partition("\n")[0], delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            return list(csv.reader(text.splitlines(), dialect))
-        if suffix in (".xlsx", ".xlsm", ".ods"):
-            from python_calamine import CalamineWorkbook
+def _one_line(value: str) -> str:
+    """A name typed with line breaks (Alt+Enter, U+2028, ...) or runs of spaces, as one line."""
+    return " ".join(value.split())
 
-            wb = CalamineWorkbook.from_path(str(path))
-            rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
-            return [[_cell_text(v) for v in row] for row in rows]
+
+def _decode(path: Path, data: bytes) -> str:
+    """Text as Excel, LibreOffice and Google Sheets save it: UTF-8 with or without a BOM, or UTF-16 with one."""
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1 if encoding == "utf-8-sig" else 0
+        where = f" (line {line})" if line else ""
+        raise RosterError(
+            f"{display_name(path)}: roster is not UTF-8 or UTF-16 text{where}",
+            'save it as "CSV UTF-8" or "Unicode Text"',
+        ) from None
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that makes the header row name the required columns, parsed by CSV rules.
+
+    Only the header decides (a sniffer guessing from a line of data is fooled by commas in names);
+    when no delimiter gives the required columns, the one giving most columns is taken and the
+    missing column is reported.
+    """
+    best, best_count = ",", 0
+    for delimiter in DELIMITERS:
+        try:
+            header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        names = [h.strip().lower() for h in header]
+        if all(c in names for c in REQUIRED_COLUMNS):
+            return delimiter
+        if len(header) > best_count:
+            best, best_count = delimiter, len(header)
+    return best
+
+
+def _text_records(path: Path, data: bytes) -> list[_Record]:
+    text = _decode(path, data)
+    # newline="" hands line breaks to the csv module: inside quotes they are part of the value, and
+    # only \r, \n and \r\n end a row (U+2028, U+0085, form feeds ... stay inside their value).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    records: list[_Record] = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append(_Record(cells, len(records) + 1, start, True))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise RosterError(f"{display_name(path)}: line {start}: {exc}", QUOTES_HINT) from None
+    return records
+
+
+def _workbook_records(path: Path) -> list[_Record]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    return [_Record([_cell_text(v) for v in row], n, n, False) for n, row in enumerate(rows, start=1)]
+
+
+def _read_records(path: Path) -> list[_Record]:
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_SUFFIXES + WORKBOOK_SUFFIXES:
+        raise UsageError(f"{display_name(path)}: roster must be .csv or .xlsx", "save the roster as CSV or Excel")
+    try:
+        if suffix in TEXT_SUFFIXES:
+            return _text_records(path, path.read_bytes())
+        return _workbook_records(path)
+    except RosterError:
+        raise
     except FileNotFoundError:
-        raise RosterError(f"{path}: roster not found") from None
-    except UnicodeDecodeError:
-        raise RosterError(f"{path}: roster is not UTF-8 text", "save it as CSV UTF-8") from None
+        raise RosterError(f"{display_name(path)}: roster not found") from None
+    except OSError as exc:
+        raise RosterError(f"{display_name(path)}: cannot read roster: {exc.strerror}", "check the file") from None
     except Exception as exc:  # calamine raises several types for unreadable files
-        raise RosterError(f"{path}: cannot read roster: {exc}", "save it as .csv or .xlsx") from None
-    raise UsageError(f"{path}: roster must be .csv or .xlsx", "save the roster as CSV or Excel")
+        raise RosterError(f"{display_name(path)}: cannot read roster: {exc}", "save it as .csv or .xlsx") from None
 
 
 def read_roster(template: Template, path: str | Path) -> list[RosterRow]:
-    """Check a whole roster before anything is written: columns, blank rows, duplicates."""
+    """Check a whole roster before anything is written: columns, blank rows, duplicates.
+
+    Each bad row is named by its line in a text file (or its row in a workbook).
+    """
     path = Path(path)
-    rows = _read_rows(path)
-    if not rows:
-        raise RosterError(f"{path}: roster is empty", "add a header row: partner,rater,side,round")
-    header = [h.strip().lower() for h in rows[0]]
+    shown = display_name(path)
+    records = _read_records(path)
+    if not records:
+        raise RosterError(f"{shown}: roster is empty", "add a header row: partner,rater,side,round")
+    header = [_one_line(h).lower() for h in records[0].cells]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise RosterError(
-            f"{path}: roster has no column {', '.join(missing)}",
+            f"{shown}: roster has no column {', '.join(missing)}",
             "the first row must name the columns partner, rater (and optionally side, round, library)",
         )
     index = {name: header.index(name) for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if name in header}
     result: list[RosterRow] = []
-    seen: dict[tuple[str, ...], int] = {}
-    names: set[str] = set()
-    for line, row in enumerate(rows[1:], start=2):
-        values = {name: (row[i].strip() if i < len(row) else "") for name, i in index.items()}
+    seen: dict[tuple[str, ...], _Record] = {}
+    taken: set[str] = set()
+    for record in records[1:]:
+        row = record.cells
+        values = {name: (_one_line(row[i]) if i < len(row) else "") for name, i in index.items()}
         if not any(values.values()):
-            raise RosterError(f"{path}: row {line} is blank", "delete blank rows from the roster")
+            raise RosterError(f"{shown}: {record.where} is blank", "delete blank rows from the roster")
         for name in REQUIRED_COLUMNS:
             if not values[name]:
-                raise RosterError(f"{path}: row {line}: {name} is empty", f"fill in the {name} column")
+                raise RosterError(f"{shown}: {record.where}: {name} is empty", f"fill in the {name} column")
         try:
             who = personalise(template, values)
         except UsageError as exc:
-            raise RosterError(f"{path}: row {line}: {exc.message}", exc.hint) from None
+            raise RosterError(f"{shown}: {record.where}: {exc.message}", exc.hint) from None
         key = tuple(v.casefold() for v in who.as_dict().values())
         if key in seen:
-            raise RosterError(f"{path}: row {line} repeats row {seen[key]}", "remove the duplicate row")
-        seen[key] = line
-        stem = "-".join(p for p in (template.id, slug(who.partner), slug(who.rater), slug(who.round)) if p)
-        candidate, n = stem, 2
-        while candidate.casefold() in names:
-            candidate, n = f"{stem}-{n}", n + 1
-        names.add(candidate.casefold())
-        result.append(RosterRow(line, who, f"{candidate}.xlsx"))
+            raise RosterError(f"{shown}: {record.where} repeats {seen[key].where}", "remove the duplicate row")
+        seen[key] = record
+        name = unique_file_name((template.id, who.partner, who.rater, who.round), ".xlsx", taken)
+        result.append(RosterRow(record.line, who, name))
     if not result:
-        raise RosterError(f"{path}: roster has a header but no rows", "add one row per workbook")
+        raise RosterError(f"{shown}: roster has a header but no rows", "add one row per workbook")
     return result
 
 
 def write_roster(
-    template: Template, rows: list[RosterRow], out_dir: str | Path, force: bool = False, created: datetime | None = None
+    template: Template,
+    rows: list[RosterRow],
+    out_dir: str | Path,
+    force: bool = False,
+    created: datetime | None = None,
+    inputs: Sequence[str | Path] = (),
 ) -> Iterator[Path]:
     """Write one workbook per row; yields each path so a caller can show progress.
 
-    Every target is checked before the first write, so a refused run writes nothing.
+    Every target is checked before the first write, so a refused run writes nothing; a target that
+    is one of ``inputs`` (the roster itself) is refused even with ``force``.
     """
     out = Path(out_dir)
     if (out.exists() and not out.is_dir()) or out.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
-        raise UsageError(f"{out}: with --roster, -o names a folder, not a file", "e.g. -o outbox/")
+        raise UsageError(f"{display_name(out)}: with --roster, -o names a folder, not a file", "e.g. -o outbox/")
+    targets = [out / r.filename for r in rows]
+    inputs_apart_from_outputs([Path(p) for p in inputs], targets)
     out.mkdir(parents=True, exist_ok=True)
     if not force:
         clash = next((out / r.filename for r in rows if (out / r.filename).exists()), None)

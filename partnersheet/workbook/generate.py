@@ -20,7 +20,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from .. import __version__
 from ..errors import UsageError
-from ..files import atomic_write, check_writable
+from ..files import atomic_write, check_writable, display_name
 from ..spec import IDENTITY_KEYS, Field, Template
 from ..spec.names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET, PROPERTY_PREFIX
 from .layout import LINE_HEIGHT, SheetLayout, layout_for, wrapped_lines
@@ -399,5 +399,6 @@ def generate(
         raise UsageError(f"{path}: output must end in .xlsx", "e.g. -o worksheet.xlsx")
     check_writable(path, force)
     who = who or Personalisation()
-    data = generate_bytes(template, who, workbook_id=workbook_id_for(template, who, path.name), created=created)
+    label = display_name(path.name)  # the id is a hash of text: a name that is not UTF-8 must still give one
+    data = generate_bytes(template, who, workbook_id=workbook_id_for(template, who, label), created=created)
     return atomic_write(path, data, force)
