@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..spec import Scale
+from ..workbook.cells import row_height
 from ..workbook.generate import NAVY, NUMBER_FORMATS
 from ..workbook.layout import LINE_HEIGHT, wrapped_lines
 from ..workbook.xlsx_out import OutputBook
@@ -18,8 +19,9 @@ LOW_COLOUR, MID_COLOUR, HIGH_COLOUR = "#F8696B", "#FFEB84", "#63BE7B"
 
 
 def fit_height(text: str, width: float, min_lines: int = 1, bold: bool = False) -> float:
-    """Row height in points for ``text`` wrapped in a column ``width`` characters wide."""
-    return max(wrapped_lines(str(text or ""), width, bold), min_lines) * LINE_HEIGHT + 3
+    """Row height in points for ``text`` wrapped in a column ``width`` characters wide, at most
+    Excel's 409 (a longer text scrolls inside its cell)."""
+    return row_height(max(wrapped_lines(str(text or ""), width, bold), min_lines) * LINE_HEIGHT + 3)
 
 
 def _blend(a: str, b: str, t: float) -> str:
