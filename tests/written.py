@@ -22,20 +22,22 @@ from partnersheet.workbook.generate import Personalisation, generate, generate_b
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "returns"
 LONG_EMOJI = "😀" * 20_000  # 40,000 UTF-16 units: beyond Excel's 32,767
-LONG_WORDS = "a long note " * 4_000  # 48,000 characters
+# 32,200 characters (openpyxl, which wrote the returns, cuts at 32,767 characters) but 34,500 UTF-16 units.
+LONG_WORDS = "a long note 😀 " * 2_300
 # Texts people can type that have broken writers: markup XlsxWriter takes for its own, formulas,
-# control characters, right-to-left text, Excel's _xHHHH_ escapes typed literally, huge cells.
+# right-to-left text, huge cells. Control characters and Excel's _xHHHH_ escapes typed literally are
+# pre-filled by the generator: openpyxl refuses the first and writes the second unescaped.
 HOSTILE = {
     "markup": "<r>x & y</r>",
     "open-markup": "<r><b>",
     "run-markup": "<r><t>looks like a run</t></r>",
     "formula": "=cmd|' /C calc'!A0",
     "rtl": "مكتبة المدينة العامة \u202bشراكة\u202c",
-    "escape": "_x0041_ stays as typed",
     "long-emoji": LONG_EMOJI,
     "long-words": LONG_WORDS,
 }
 CONTROL = "bell\x07 and escape\x1b inside"
+ESCAPE = "_x0041_ stays as typed"
 WORKBOOKS = (
     "blank-effectiveness",
     "blank-partnership-table",
@@ -84,7 +86,7 @@ def hostile_returns(folder: Path) -> Path:
         blank.unlink()
     who = {**WHO, "rater": "Control Characters"}
     answers = {**valid_effectiveness_values(eff, **who), "rater_organization": CONTROL}
-    answers.update({f.id: CONTROL for f in evidence[:2]})
+    answers.update({evidence[0].id: CONTROL, evidence[1].id: ESCAPE})
     data = generate_bytes(eff, Personalisation(**who), answers=answers)
     (folder / "hostile-control.xlsx").write_bytes(data)
     table = load_template("partnership-table")
@@ -118,7 +120,7 @@ def written_workbooks(root: Path) -> Written:
         paths[f"prefilled-{template.id}"] = path
     hostile_who = {**WHO, "partner": HOSTILE["markup"], "rater": HOSTILE["open-markup"]}
     answers = {**valid_effectiveness_values("effectiveness", **hostile_who), "rater_organization": HOSTILE["markup"]}
-    answers["overall_comments"] = CONTROL + HOSTILE["escape"]
+    answers["overall_comments"] = CONTROL + ESCAPE
     path = root / "prefilled-hostile.xlsx"
     path.write_bytes(prefilled("effectiveness", answers, hostile_who))
     paths["prefilled-hostile"] = path
