@@ -71,8 +71,8 @@ class Styles:
         self.band = add(
             {"bold": True, "bg_color": "#D9E2F3", "font_color": NAVY, "border": 1, "border_color": "#8EA9DB"}
         )
-        self.muted = add({**BORDER, "italic": True, "font_color": "#7F7F7F"})
-        self.excluded_fill = add({"bg_color": "#F2DCDB", "font_color": "#7F7F7F"})
+        self.muted = add({**BORDER, "italic": True, "font_color": "#595959"})
+        self.excluded_fill = add({"bg_color": "#F2DCDB", "font_color": "#595959"})
         self.numbers = {k: add({**BORDER, "num_format": v}) for k, v in NUMBER_FORMATS.items()}
         self.numbers_bold = {k: add({**BORDER, "num_format": v, "bold": True}) for k, v in NUMBER_FORMATS.items()}
         self._bands: dict[tuple[str, str], Any] = {}
