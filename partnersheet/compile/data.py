@@ -4,31 +4,28 @@ A thousand returned workbooks make ~30,000 rows and ~500,000 cells. XlsxWriter's
 every cell as an object and then serialises it, which took most of a compile's time. This sheet
 instead writes its body rows straight into the worksheet XML while XlsxWriter assembles the file,
 in the form XlsxWriter itself uses in ``constant_memory`` mode (inline strings, escaped by
-XlsxWriter's own escapers). Every text is a string cell: nothing is ever turned into a formula.
+XlsxWriter's own escapers). Every text is a string cell: nothing is ever turned into a formula,
+nothing is taken for markup, and a text too long for a cell is cut with a note (``fit_text``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
-from xlsxwriter.worksheet import Worksheet
 
-EXCEL_MAX_TEXT = 32767
-# Text that needs work before it can sit in XML: markup characters, control characters (which
-# become _xHHHH_ escapes), literal _xHHHH_ sequences (escaped in turn), and edge whitespace.
-_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+from ..workbook.cells import CUT_NOTE, TextSheet, fit_text, row_height
 
 
 @dataclass
 class Body:
     """The body rows of a RowsSheet: produced when the file is written, never stored as cells.
 
-    ``formats`` gives each column's cell format; ``height`` a row's height in points from its values.
+    ``formats`` gives each column's cell format; ``height`` a row's height in points from its values
+    (capped at Excel's limit); ``cut_note`` ends a text too long for a cell.
     """
 
     rows: Callable[[], Iterable[Sequence[Any]]]
@@ -38,9 +35,10 @@ class Body:
     date_format: Any = None
     formats: Sequence[Any] = ()
     height: Callable[[Sequence[Any]], float] | None = None
+    cut_note: str = CUT_NOTE
 
 
-class RowsSheet(Worksheet):
+class RowsSheet(TextSheet):
     """A worksheet whose body rows are written straight into its XML when the workbook is closed.
 
     Cells written through the normal API (titles, the header) come first, as usual; the body
@@ -68,16 +66,10 @@ class RowsSheet(Worksheet):
         self._write_body(self.body)
         self._xml_end_tag("sheetData")
 
-    def _text(self, cache: dict[str, str], value: str) -> str:
+    def _text(self, cache: dict[str, str], value: str, note: str) -> str:
         found = cache.get(value)
         if found is None:
-            text = value[:EXCEL_MAX_TEXT]
-            if _NEEDS_CARE.search(text):
-                text = self._escape_data(self._escape_control_characters(text))
-                preserve = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-                found = f' t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
-            else:
-                found = f' t="inlineStr"><is><t>{text}</t></is></c>'
+            found = self.inline_xml(fit_text(value, note))
             if len(cache) < 200_000:
                 cache[value] = found
         return found
@@ -92,16 +84,17 @@ class RowsSheet(Worksheet):
         text = self._text
         date_style = f' s="{body.date_format._get_xf_index()}"' if body.date_format is not None else ""
         convert = self._convert_date_time
+        note = body.cut_note
         for excel_row, values in enumerate(body.rows(), start=body.first_row + 1):
             r = f'{excel_row}"'
             if body.height is None:
                 parts = [f'<row r="{excel_row}">']
             else:
-                parts = [f'<row r="{excel_row}" ht="{body.height(values):g}" customHeight="1">']
+                parts = [f'<row r="{excel_row}" ht="{row_height(body.height(values)):g}" customHeight="1">']
             append = parts.append
             for col, value in enumerate(values):
                 if value.__class__ is str and value:
-                    append(starts[col] + r + styles[col] + (cached(value) or text(cache, value)))
+                    append(starts[col] + r + styles[col] + (cached(value) or text(cache, value, note)))
                 elif value is None or value == "":
                     if styles[col]:
                         append(starts[col] + r + styles[col] + "/>")
@@ -112,7 +105,7 @@ class RowsSheet(Worksheet):
                 elif isinstance(value, datetime | date):
                     append(f"{starts[col]}{r}{date_style}><v>{convert(value):.16G}</v></c>")
                 else:
-                    append(starts[col] + r + styles[col] + text(cache, str(value)))
+                    append(starts[col] + r + styles[col] + text(cache, str(value), note))
             append("</row>")
             write("".join(parts))
 

@@ -21,12 +21,17 @@ from .styles import Styles, fit_height
 from .summary import draw_summary, scale_notes
 
 FOOTER = "&L&8partnersheet comparison: &A&R&8Page &P of &N"
+# How a text too long for one cell ends on the comparison's sheets: the tidy export keeps it whole.
+CUT_NOTE = (
+    " [… cut here: an Excel cell holds at most 32,767 characters; the whole text is in the tidy data "
+    "export (compile --data)]"
+)
 STATUS_WORDS = {"valid": "in the scores", "invalid": "excluded from scores", "unreadable": "not read"}
 
 
 def build_workbook(c: Comparison) -> bytes:
     """The whole comparison workbook, in memory."""
-    book = OutputBook("comparison")
+    book = OutputBook("comparison", cut_note=CUT_NOTE)
     st = Styles(book)
     book.wb.set_properties(
         {
@@ -208,7 +213,7 @@ def _candidates(book: OutputBook, st: Styles, c: Comparison) -> None:
         ws.write_string(row, 0, "No candidate tables among the inputs.", st.note_plain)
         return
     for table in c.candidates:
-        ws.merge_range(row, 0, row, last, f"{table.title}: {Path(table.file).name}", st.section)
+        book.merged_text(ws, row, 0, row, last, f"{table.title}: {Path(table.file).name}", st.section)
         ws.set_row(row, 20)
         row += 1
         for label, value in table.about:
@@ -249,8 +254,7 @@ def _label_and_text(
     """A label, then its answer across the rest of the row, tall enough for the answer."""
     last = len(widths) - 1
     ws.write_string(row, 0, label, st.label)
-    ws.merge_range(row, 1, row, last, "", st.wrap)
-    book.write_cell(ws, row, 1, value, st.wrap)
+    book.merged_text(ws, row, 1, row, last, value, st.wrap)
     ws.set_row(row, max(fit_height(label, widths[0], bold=True), fit_height(value, sum(widths[1:]))))
 
 
@@ -272,7 +276,8 @@ def _evidence(book: OutputBook, st: Styles, c: Comparison) -> None:
     def height(values: Sequence[Any]) -> float:
         return max(fit_height(value, width) for value, width in zip(values, widths, strict=True))
 
-    ws.set_body(Body(rows, n, len(headers), top + 1, formats=[st.wrap] * len(headers), height=height))
+    formats = [st.wrap] * len(headers)
+    ws.set_body(Body(rows, n, len(headers), top + 1, formats=formats, height=height, cut_note=CUT_NOTE))
     shade_rows_where(ws, top + 1, top + n, len(headers), headers.index("Status"), EXCLUDED, st.excluded_fill)
 
 
@@ -285,7 +290,7 @@ def _data(book: OutputBook, st: Styles, c: Comparison) -> None:
         ws.set_column(col, col, width)
     n = c.tidy_count
     _header(ws, st, 0, headers, widths, n)
-    ws.set_body(Body(c.tidy_rows, n, len(headers), 1, st.date))
+    ws.set_body(Body(c.tidy_rows, n, len(headers), 1, st.date, cut_note=CUT_NOTE))
     shade_rows_where(ws, 1, n, len(headers), TIDY_KEYS.index("status"), EXCLUDED, st.excluded_fill)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
@@ -342,16 +347,16 @@ def _about(book: OutputBook, st: Styles, c: Comparison) -> None:
     ws.merge_range(row, 1, row, 2, "Title", st.header)
     for tid, title, version, seen in c.templates:
         row += 1
-        ws.write_string(row, 0, tid, st.text)
-        ws.merge_range(row, 1, row, 2, title, st.wrap)
-        ws.write_string(row, 3, version, st.text)
-        ws.write_string(row, 4, ", ".join(f"{v or '?'} ({n})" for v, n in seen.items()), st.text)
+        book.write_cell(ws, row, 0, tid, st.text)
+        book.merged_text(ws, row, 1, row, 2, title, st.wrap)
+        book.write_cell(ws, row, 3, version, st.text)
+        book.write_cell(ws, row, 4, ", ".join(f"{v or '?'} ({n})" for v, n in seen.items()), st.text)
     if c.version_notes:
         row += 2
         ws.write_string(row, 0, "Versions compiled together", st.subheading)
         for line in c.version_notes:
             row += 1
-            ws.merge_range(row, 0, row, 7, line, st.note)
+            book.merged_text(ws, row, 0, row, 7, line, st.note)
             ws.set_row(row, fit_height(line, sum(widths), 1))
     row += 2
     ws.write_string(row, 0, "How the scores are computed", st.subheading)

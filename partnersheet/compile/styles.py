@@ -10,6 +10,7 @@ from typing import Any
 
 from ..spec import Scale
 from ..types import registered_types
+from ..workbook.cells import row_height
 from ..workbook.generate import NAVY
 from ..workbook.layout import LINE_HEIGHT, wrapped_lines
 from ..workbook.xlsx_out import OutputBook
@@ -19,8 +20,9 @@ LOW_COLOUR, MID_COLOUR, HIGH_COLOUR = "#F8696B", "#FFEB84", "#63BE7B"
 
 
 def fit_height(text: str, width: float, min_lines: int = 1, bold: bool = False) -> float:
-    """Row height in points for ``text`` wrapped in a column ``width`` characters wide."""
-    return max(wrapped_lines(str(text or ""), width, bold), min_lines) * LINE_HEIGHT + 3
+    """Row height in points for ``text`` wrapped in a column ``width`` characters wide, at most
+    Excel's 409 (a longer text scrolls inside its cell)."""
+    return row_height(max(wrapped_lines(str(text or ""), width, bold), min_lines) * LINE_HEIGHT + 3)
 
 
 def _blend(a: str, b: str, t: float) -> str:
@@ -70,8 +72,8 @@ class Styles:
         self.band = add(
             {"bold": True, "bg_color": "#D9E2F3", "font_color": NAVY, "border": 1, "border_color": "#8EA9DB"}
         )
-        self.muted = add({**BORDER, "italic": True, "font_color": "#7F7F7F"})
-        self.excluded_fill = add({"bg_color": "#F2DCDB", "font_color": "#7F7F7F"})
+        self.muted = add({**BORDER, "italic": True, "font_color": "#595959"})
+        self.excluded_fill = add({"bg_color": "#F2DCDB", "font_color": "#595959"})
         # Compiled answers keep the number format their field type has in the form.
         formats = {t.name: t.number_format for t in registered_types() if t.number_format and t.number_format != "@"}
         self.numbers = {k: add({**BORDER, "num_format": v}) for k, v in formats.items()}

@@ -232,5 +232,12 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: Instrument
     chart.set_legend({"position": "bottom", "font": {"size": 9}})
     width_px = sum(int(w * 7 + 0.5) + 5 for w in widths)
     chart.set_size({"width": width_px, "height": CHART_HEIGHT})
-    ws.insert_chart(row, 0, chart, {"x_offset": 0, "y_offset": 4, "object_position": 3})
+    # Alt text for screen readers: what the chart shows, and where the same numbers are as text.
+    names = ", ".join(ind.label for ind in instrument.indicators)
+    alt = (
+        f"Column chart of {instrument.template.title} indicator scores by partnership, from {min(0.0, low):g} to "
+        f"{high:g}, one column per indicator ({names}). The same scores are in the table above the chart."
+    )
+    options = {"x_offset": 0, "y_offset": 4, "object_position": 3, "description": alt}
+    ws.insert_chart(row, 0, chart, options)
     return row + math.ceil(CHART_HEIGHT / 20) + 1

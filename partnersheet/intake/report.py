@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import __version__
 from ..files import atomic_write, display_basename, display_name
+from ..workbook.generate import document_date
 from ..workbook.xlsx_out import OutputBook
 from .validate import Batch
 
@@ -50,6 +52,15 @@ def problem_rows(batch: Batch) -> list[tuple[str, ...]]:
 def write_problem_workbook(batch: Batch, path: Path, force: bool = False) -> Path:
     """A workbook a coordinator can filter by file and send back: one row per problem."""
     book = OutputBook("problems report")
+    book.wb.set_properties(
+        {
+            "title": "Problems found in returned workbooks",
+            "subject": "What to fix in each returned partnersheet workbook, and where",
+            "author": "partnersheet",
+            "comments": f"Written by partnersheet {__version__} from {len(batch.files)} files",
+            "created": document_date().replace(tzinfo=None),
+        }
+    )
     summary_rows = [
         (display_basename(f.file), f.status, f.errors, f.warnings, display_name(f.file)) for f in batch.files
     ]

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
 from .. import __version__
@@ -23,6 +22,7 @@ from ..errors import UsageError
 from ..files import atomic_write, check_writable, display_name
 from ..spec import IDENTITY_KEYS, Field, Template
 from ..spec.names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET, PROPERTY_PREFIX
+from .cells import TextWorkbook, row_height, write_text
 from .layout import LINE_HEIGHT, SheetLayout, layout_for, wrapped_lines
 
 INSTRUCTIONS_WIDTH = 100
@@ -169,7 +169,7 @@ class _Writer:
         self.answers = answers or {}
         self.workbook_id = workbook_id
         self.buffer = io.BytesIO()
-        self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
+        self.wb = TextWorkbook(self.buffer, WORKBOOK_OPTIONS)
         self.created = created
         self.formats = {name: self.wb.add_format(props) for name, props in STYLES.items()}
         self.input_formats: dict[tuple[str, bool], Any] = {}
@@ -215,14 +215,15 @@ class _Writer:
         ws.protect()
         ws.activate()
         row = 0
-        ws.write_string(row, 1, t.title, self.formats["title"])
+        # The title in A1, where screen readers start; it runs on across the empty B1.
+        ws.write_string(row, 0, t.title, self.formats["title"])
         ws.set_row(row, 30)
         row += 1
         ws.write_string(row, 1, f"Template {t.id}, version {t.version}", self.formats["small"])
         row += 2
         if t.intro:
             ws.write_string(row, 1, t.intro, self.formats["text"])
-            ws.set_row(row, LINE_HEIGHT * wrapped_lines(t.intro, INSTRUCTIONS_WIDTH) + 3)
+            ws.set_row(row, row_height(LINE_HEIGHT * wrapped_lines(t.intro, INSTRUCTIONS_WIDTH) + 3))
             row += 2
         for section in t.instructions:
             ws.write_string(row, 1, section.heading, self.formats["heading"])
@@ -230,7 +231,7 @@ class _Writer:
             for number, item in enumerate(section.items, start=1):
                 bullet = f"{number}. " if section.heading.lower() == "steps" and not item.startswith("Step") else "•  "
                 ws.write_string(row, 1, bullet + item, self.formats["text"])
-                ws.set_row(row, LINE_HEIGHT * wrapped_lines(bullet + item, INSTRUCTIONS_WIDTH) + 3)
+                ws.set_row(row, row_height(LINE_HEIGHT * wrapped_lines(bullet + item, INSTRUCTIONS_WIDTH) + 3))
                 row += 1
             row += 1
         for scale in t.scales.values():
@@ -258,7 +259,7 @@ class _Writer:
         for col, width in sl.widths.items():
             ws.set_column(col, col, width)
         for row, height in sl.heights.items():
-            ws.set_row(row, height)
+            ws.set_row(row, row_height(height))
         for cell in sl.cells:
             fmt = self.formats[cell.style]
             if cell.last_row is not None or cell.last_col is not None:
@@ -273,7 +274,7 @@ class _Writer:
             preset = identity.get(f.identity, "") if f.identity else ""
             fmt = self.input_format(f, bool(preset))
             if preset:
-                ws.write_string(inp.row, inp.col, preset, fmt)
+                write_text(ws, inp.row, inp.col, preset, fmt)
             else:
                 self._answer(ws, inp.row, inp.col, self.answers.get(f.id), fmt)
                 ws.data_validation(inp.row, inp.col, inp.row, inp.col, self._validation(f))
@@ -295,7 +296,7 @@ class _Writer:
 
     @staticmethod
     def _answer(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:
-        """Pre-filled answers keep their type, as if typed: text stays text, never a formula."""
+        """Pre-filled answers keep their type, as if typed: text stays text, never a formula or markup."""
         if value is None:
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -303,7 +304,7 @@ class _Writer:
         elif isinstance(value, date):
             ws.write_datetime(row, col, value, fmt)
         else:
-            ws.write_string(row, col, str(value), fmt)
+            write_text(ws, row, col, str(value), fmt)
 
     def _validation(self, f: Field) -> dict[str, Any]:
         v: dict[str, Any] = {
@@ -336,7 +337,7 @@ class _Writer:
         ws.write_string(0, 1, "value")
         for row, (key, value) in enumerate(meta_values(self.template, self.who, self.workbook_id).items(), 1):
             ws.write_string(row, 0, key)
-            ws.write_string(row, 1, value)
+            write_text(ws, row, 1, value)
             self.wb.set_custom_property(PROPERTY_PREFIX + key, value or "-")
         ws.protect()
         ws.hide()

@@ -2,7 +2,8 @@
 
 Respondents' text is always written as text: XlsxWriter's guessing (``=`` becomes a formula, a
 URL becomes a link) is switched off, and every cell goes through ``write_cell`` which chooses the
-writer by the Python type, never by the content of a string.
+writer by the Python type, never by the content of a string. Strings go through ``cells.write_text``
+(never taken for markup, cut to Excel's limit with a note); row heights stay within Excel's limit.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-import xlsxwriter
-
 from ..spec.names import OUTPUT_PROPERTY
+from .cells import CUT_NOTE, TextWorkbook, row_height, write_text
 from .generate import WORKBOOK_OPTIONS
 from .layout import LINE_HEIGHT, wrapped_lines
 
@@ -33,12 +33,14 @@ CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 class OutputBook:
     """An in-memory XlsxWriter workbook with the formats every output table needs."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, cut_note: str = CUT_NOTE) -> None:
         """``kind`` ("comparison", "problems report") is stamped in the document properties, so
-        reading recognises the tool's own outputs when they land among returned workbooks."""
+        reading recognises the tool's own outputs when they land among returned workbooks.
+        ``cut_note`` ends a text too long for a cell, saying where the whole text is."""
         self.buffer = io.BytesIO()
-        self.wb = xlsxwriter.Workbook(self.buffer, WORKBOOK_OPTIONS)
+        self.wb = TextWorkbook(self.buffer, WORKBOOK_OPTIONS)
         self.wb.set_custom_property(OUTPUT_PROPERTY, kind)
+        self.cut_note = cut_note
         self.header = self.wb.add_format(HEADER)
         self.wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
         self.plain = self.wb.add_format({"valign": "top"})
@@ -57,7 +59,12 @@ class OutputBook:
         elif isinstance(value, datetime | date):
             ws.write_datetime(row, col, value, fmt or self.date)
         else:
-            ws.write_string(row, col, str(value), fmt or self.plain)
+            write_text(ws, row, col, str(value), fmt or self.plain, self.cut_note)
+
+    def merged_text(self, ws: Any, row: int, col: int, last_row: int, last_col: int, value: Any, fmt: Any) -> None:
+        """A merged range holding ``value``, written like any other cell (text stays text)."""
+        ws.merge_range(row, col, last_row, last_col, "", fmt)
+        self.write_cell(ws, row, col, value, fmt)
 
     def table(
         self,
@@ -72,18 +79,16 @@ class OutputBook:
         """A sheet holding one table: header row frozen and filterable, long text wrapped."""
         ws = self.wb.add_worksheet(name)
         for col, header in enumerate(headers):
-            ws.write_string(first_row, col, header, self.header)
+            write_text(ws, first_row, col, header, self.header)
         widths = list(widths or [18] * len(headers))
-        ws.set_row(
-            first_row,
-            max(wrapped_lines(h, w, bold=True) for h, w in zip(headers, widths, strict=True)) * LINE_HEIGHT + 3,
-        )
+        lines = max(wrapped_lines(h, w, bold=True) for h, w in zip(headers, widths, strict=True))
+        ws.set_row(first_row, row_height(lines * LINE_HEIGHT + 3))
         for r, values in enumerate(rows, start=first_row + 1):
             for col, value in enumerate(values):
                 self.write_cell(ws, r, col, value, self.wrap if col in wrap_cols else None)
             lines = max((wrapped_lines(str(values[c] or ""), widths[c]) for c in wrap_cols), default=1)
             if lines > 1:
-                ws.set_row(r, lines * LINE_HEIGHT + 3)
+                ws.set_row(r, row_height(lines * LINE_HEIGHT + 3))
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
         ws.freeze_panes(first_row + 1, 0)

@@ -1,0 +1,155 @@
+"""Every kind of workbook the tool writes, made once per test session, for the schema and
+accessibility tests: blank, personalised and pre-filled forms of each built-in template, the
+problems report and the comparison (from ordinary returns and from hostile text), and the demo.
+
+Hostile returns are typed with openpyxl where it can (as a person's spreadsheet would save them)
+and pre-filled through the generator where openpyxl refuses the text (control characters).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner
+from helpers import WHO, fill, valid_effectiveness_values, valid_table_values
+
+from partnersheet.cli import cli
+from partnersheet.compile.core import compile_paths, write_tidy
+from partnersheet.compile.sheets import write_comparison
+from partnersheet.spec import builtin_templates, load_template
+from partnersheet.workbook.generate import Personalisation, generate, generate_bytes
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "returns"
+LONG_EMOJI = "😀" * 20_000  # 40,000 UTF-16 units: beyond Excel's 32,767
+# 32,200 characters (openpyxl, which wrote the returns, cuts at 32,767 characters) but 34,500 UTF-16 units.
+LONG_WORDS = "a long note 😀 " * 2_300
+# Texts people can type that have broken writers: markup XlsxWriter takes for its own, formulas,
+# right-to-left text, huge cells. Control characters and Excel's _xHHHH_ escapes typed literally are
+# pre-filled by the generator: openpyxl refuses the first and writes the second unescaped.
+HOSTILE = {
+    "markup": "<r>x & y</r>",
+    "open-markup": "<r><b>",
+    "run-markup": "<r><t>looks like a run</t></r>",
+    "formula": "=cmd|' /C calc'!A0",
+    "rtl": "مكتبة المدينة العامة \u202bشراكة\u202c",
+    "long-emoji": LONG_EMOJI,
+    "long-words": LONG_WORDS,
+}
+CONTROL = "bell\x07 and escape\x1b inside"
+ESCAPE = "_x0041_ stays as typed"
+WORKBOOKS = (
+    "blank-effectiveness",
+    "blank-partnership-table",
+    "personalised-effectiveness",
+    "personalised-partnership-table",
+    "prefilled-effectiveness",
+    "prefilled-partnership-table",
+    "prefilled-hostile",
+    "problems-report",
+    "problems-report-hostile",
+    "comparison",
+    "comparison-hostile",
+    "demo-blank-effectiveness",
+    "demo-blank-partnership-table",
+    "demo-problems",
+    "demo-comparison",
+)
+
+
+@dataclass(frozen=True)
+class Written:
+    paths: dict[str, Path]
+    hostile_folder: Path
+    hostile_tidy: Path
+    demo_returns: list[Path]
+
+
+_MADE: dict[str, Written] = {}
+
+
+def hostile_returns(folder: Path) -> Path:
+    """Returned workbooks holding HOSTILE text (and control characters) in their answers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    eff = load_template("effectiveness")
+    evidence = [f for f in eff.fields if f.type == "long_text"]
+    for n, (key, text) in enumerate(HOSTILE.items()):
+        who = {**WHO, "partner": HOSTILE["markup"] if n % 2 else "Riverbend Literacy Council", "rater": f"Rater {n}"}
+        blank = generate(eff, folder / f"blank-{key}.xlsx", Personalisation(**who))
+        values = valid_effectiveness_values(eff, **who)
+        values["rater_organization"] = text[:120]
+        values.update({f.id: text for f in evidence[:3]})
+        if key == "markup":  # a rating typed over: the problems report shows the value seen
+            rating = next(f for f in eff.fields if f.type == "rating")
+            values[rating.id] = text
+        fill(blank, values, folder / f"hostile-{key}.xlsx")
+        blank.unlink()
+    who = {**WHO, "rater": "Control Characters"}
+    answers = {**valid_effectiveness_values(eff, **who), "rater_organization": CONTROL}
+    answers.update({evidence[0].id: CONTROL, evidence[1].id: ESCAPE})
+    data = generate_bytes(eff, Personalisation(**who), answers=answers)
+    (folder / "hostile-control.xlsx").write_bytes(data)
+    table = load_template("partnership-table")
+    blank = generate(table, folder / "blank-table.xlsx", Personalisation(library=HOSTILE["markup"]))
+    values = valid_table_values(table, library=HOSTILE["markup"])
+    texts = [f for f in table.fields if f.type in ("short_text", "long_text") and not f.identity]
+    values.update({f.id: HOSTILE["markup"] for f in texts[:4]})
+    fill(blank, values, folder / "hostile-table.xlsx")
+    blank.unlink()
+    return folder
+
+
+def prefilled(template_id: str, answers: dict[str, object], who: dict[str, str]) -> bytes:
+    template = load_template(template_id)
+    return generate_bytes(template, Personalisation(**who), answers=answers)
+
+
+def written_workbooks(root: Path) -> Written:
+    """Make (once per session) every kind of workbook the tool writes, under ``root``."""
+    if "made" in _MADE:
+        return _MADE["made"]
+    paths: dict[str, Path] = {}
+    runner = CliRunner()
+    for template in builtin_templates().values():
+        paths[f"blank-{template.id}"] = generate(template, root / f"blank-{template.id}.xlsx")
+        who = WHO if template.id == "effectiveness" else {"library": "Riverbend Public Library", "rater": "A. Rivera"}
+        paths[f"personalised-{template.id}"] = generate(template, root / f"personal-{template.id}.xlsx", who)
+        values = (valid_effectiveness_values if template.id == "effectiveness" else valid_table_values)(template, **who)
+        path = root / f"prefilled-{template.id}.xlsx"
+        path.write_bytes(prefilled(template.id, values, who))
+        paths[f"prefilled-{template.id}"] = path
+    hostile_who = {**WHO, "partner": HOSTILE["markup"], "rater": HOSTILE["open-markup"]}
+    answers = {**valid_effectiveness_values("effectiveness", **hostile_who), "rater_organization": HOSTILE["markup"]}
+    answers["overall_comments"] = CONTROL + ESCAPE
+    path = root / "prefilled-hostile.xlsx"
+    path.write_bytes(prefilled("effectiveness", answers, hostile_who))
+    paths["prefilled-hostile"] = path
+
+    report = root / "problems.xlsx"
+    result = runner.invoke(cli, ["validate", str(SAMPLES), "--report", str(report)])
+    assert report.exists(), result.output
+    paths["problems-report"] = report
+    folder = hostile_returns(root / "hostile")
+    report = root / "problems-hostile.xlsx"
+    result = runner.invoke(cli, ["validate", str(folder), "--report", str(report)])
+    assert report.exists(), result.output
+    paths["problems-report-hostile"] = report
+    comparison = root / "comparison.xlsx"
+    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison)])
+    assert comparison.exists(), result.output
+    paths["comparison"] = comparison
+    c = compile_paths([folder], workers=1)
+    paths["comparison-hostile"] = write_comparison(c, root / "comparison-hostile.xlsx")
+    tidy = write_tidy(c, root / "hostile-tidy.json")
+
+    demo = root / "demo"
+    result = runner.invoke(cli, ["demo", str(demo), "--quiet"])
+    assert (demo / "comparison.xlsx").exists(), result.output
+    for template in builtin_templates().values():
+        paths[f"demo-blank-{template.id}"] = demo / "blank" / f"{template.id}.xlsx"
+    paths["demo-problems"] = demo / "problems.xlsx"
+    paths["demo-comparison"] = demo / "comparison.xlsx"
+    assert set(paths) == set(WORKBOOKS)
+    returns = sorted(p for p in (demo / "returned").glob("*.xlsx") if "cut-short" not in p.name)
+    _MADE["made"] = Written(paths, folder, tidy, returns)
+    return _MADE["made"]
