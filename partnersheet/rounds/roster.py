@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,9 @@ from ..spec import Template
 from ..workbook.generate import Personalisation, generate_bytes, personalise, workbook_id_for
 
 REQUIRED_COLUMNS = ("partner", "rater")
-OPTIONAL_COLUMNS = ("side", "round", "library")
+OPTIONAL_COLUMNS = ("side", "round", "library", "email")
+# An address a mail merge can use: something@somewhere.tld, no spaces. Deliverability is not checked.
+EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # .txt: Excel's "Unicode Text" save (UTF-16, tab-separated)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 DELIMITERS = (",", ";", "\t")  # Excel writes ";" in locales where "," is the decimal mark
@@ -30,6 +33,8 @@ class RosterRow:
     line: int
     who: Personalisation
     filename: str
+    email: str = ""
+    where: str = ""  # how a person finds the row: "line 4" or "row 4"
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,11 @@ def read_roster(template: Template, path: str | Path) -> list[RosterRow]:
         for name in REQUIRED_COLUMNS:
             if not values[name]:
                 raise RosterError(f"{shown}: {record.where}: {name} is empty", f"fill in the {name} column")
+        email = values.pop("email", "")
+        if email and not EMAIL_SHAPE.match(email):
+            raise RosterError(
+                f"{shown}: {record.where}: {email!r} is not an email address", "fix it, or leave the email cell empty"
+            )
         try:
             who = personalise(template, values)
         except UsageError as exc:
@@ -179,7 +189,7 @@ def read_roster(template: Template, path: str | Path) -> list[RosterRow]:
             raise RosterError(f"{shown}: {record.where} repeats {seen[key].where}", "remove the duplicate row")
         seen[key] = record
         name = unique_file_name((template.id, who.partner, who.rater, who.round), ".xlsx", taken)
-        result.append(RosterRow(record.line, who, name))
+        result.append(RosterRow(record.line, who, name, email, record.where))
     if not result:
         raise RosterError(f"{shown}: roster has a header but no rows", "add one row per workbook")
     return result
