@@ -348,3 +348,45 @@ def test_compile_leaves_out_a_workbook_whose_criterion_text_was_edited(tmp_path:
     set_cells(path, RUBRIC, {f"{get_column_letter(text_col)}{rows[0]}": "Something else"})
     comparison = compile_paths([path])
     assert comparison.excluded == {str(path)}
+
+
+# --- a real client: LibreOffice's own sort -------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_sort_keeps_the_names_and_ratings_follow_their_criteria(tmp_path: Path, eff: Template) -> None:
+    """Calc's Data > Sort (XSortable) on one indicator's criteria, saved as .xlsx and .ods."""
+    from libreoffice import LibreOffice, missing_reason
+
+    if reason := missing_reason():
+        pytest.skip(reason)
+    path = rubric_workbook(tmp_path, eff, "lo.xlsx")
+    rows, text_col = answer_rows(path, GOALS)
+    block = f"{get_column_letter(text_col)}{rows[0]}:{get_column_letter(text_col + 1)}{rows[-1]}"
+    saved = {suffix: tmp_path / f"lo-sorted{suffix}" for suffix in (".xlsx", ".ods")}
+    steps: list[dict[str, Any]] = [
+        {"op": "unprotect", "sheet": RUBRIC},
+        {"op": "sort", "sheet": RUBRIC, "range": block, "by": 1, "ascending": False},
+    ]
+    steps += [{"op": "save", "path": str(p)} for p in saved.values()]
+    with LibreOffice.start() as lo:
+        result = lo.run({"open": str(path), "steps": steps})
+
+    # Calc sorted the ratings Z to A, and left every name where it was.
+    after = result["steps"][1]["after"]
+    assert [r[1] for r in after] == sorted(GOALS_TYPED.values(), reverse=True)
+    for fid in GOALS:
+        _, cell = cell_of(path, fid)
+        assert result["names"][f"ps_{fid}"].replace("$", "").endswith(f".{cell}")
+    moved = [r for r, (text, _) in zip(rows, after, strict=True) if text != eff.field(GOALS[rows.index(r)]).label]
+    assert moved
+
+    for suffix, file in saved.items():
+        sub = read_ok(file)
+        for fid in GOALS:
+            (row,) = [r for r, (text, _) in zip(rows, after, strict=True) if text == eff.field(fid).label]
+            got = sub.values[fid]
+            assert (got.value, got.cell) == (GOALS_TYPED[fid], f"{get_column_letter(text_col + 1)}{row}"), suffix
+        problems = check_submission(sub)
+        assert codes(problems) == [("rows-reordered", "warning")], (suffix, problems)
+        assert problems[0].context["rows"] == moved
