@@ -18,8 +18,8 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from helpers import WHO, cell_of, covers, name_cells, valid_effectiveness_values, valid_table_values
-from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, get_column_letter
+from helpers import WHO, cell_of, covers, name_cells, set_meta, valid_effectiveness_values, valid_table_values
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, quote_sheetname
 
 from partnersheet.cli import cli
 from partnersheet.compile.core import compile_paths
@@ -255,21 +255,56 @@ def test_swapped_block_cells_follow_their_labels(tmp_path: Path, table: Template
     assert problems[0].context["rows"] == [pros_row - 1, cons_row - 1]  # the label rows
 
 
+def insert_shifting_names(path: Path, sheet: str, *, row: int = 0, col: int = 0) -> None:
+    """Insert one row (or column) before ``row`` (``col``), moving the names below it, as Excel does."""
+    wb = openpyxl.load_workbook(path)
+    if row:
+        wb[sheet].insert_rows(row)
+    if col:
+        wb[sheet].insert_cols(col)
+    for name, defined in wb.defined_names.items():
+        if name.startswith("ps_"):
+            ((_, ref),) = defined.destinations
+            r, c = coordinate_to_tuple(ref.replace("$", ""))
+            r, c = r + (bool(row) and r >= row), c + (bool(col) and c >= col)
+            defined.attr_text = f"{quote_sheetname(sheet)}!${get_column_letter(c)}${r}"
+    wb.save(path)
+
+
 def test_a_column_inserted_between_labels_and_answers_still_reads(tmp_path: Path, eff: Template) -> None:
     """Names move with an inserted column; the label is found a cell further left, no false alarm."""
     path = rubric_workbook(tmp_path, eff, "col.xlsx")
-    wb = openpyxl.load_workbook(path)
-    wb[RUBRIC].insert_cols(4)  # before the ratings (D): criterion texts stay in C
-    for name, defined in wb.defined_names.items():
-        if name.startswith("ps_"):
-            ((_sheet, ref),) = defined.destinations
-            col = "".join(ch for ch in ref if ch.isalpha())
-            if column_index_from_string(col) >= 4:
-                new = get_column_letter(column_index_from_string(col) + 1)
-                defined.attr_text = defined.attr_text.replace(f"${col}$", f"${new}$")
-    wb.save(path)
+    _, rating = cell_of(path, GOALS[0])
+    insert_shifting_names(path, RUBRIC, col=coordinate_to_tuple(rating)[1])  # criterion texts stay put
     sub = read_ok(path)
     assert check_submission(sub) == []
+    assert {fid: sub.values[fid].value for fid in GOALS} == GOALS_TYPED
+
+
+def test_a_row_inserted_between_a_block_label_and_its_answer_still_reads(tmp_path: Path, table: Template) -> None:
+    """In a block the label stands above its answer; an empty row between them is looked past."""
+    typed = valid_table_values(table) | {"org1_library_cons": "Busy in flu season"}
+    path = tmp_path / "table.xlsx"
+    path.write_bytes(generate_bytes(table, answers=typed))
+    sheet, cons = cell_of(path, "org1_library_cons")
+    insert_shifting_names(path, sheet, row=coordinate_to_tuple(cons)[0])
+    sub = read_ok(path)
+    assert check_submission(sub) == []
+    assert sub.values["org1_library_cons"].text == "Busy in flu season"
+    assert sub.values["org1_library_cons"].cell == cell_of(path, "org1_library_cons")[1]
+
+
+def test_another_template_version_with_reworded_text_reads_by_name(tmp_path: Path, eff: Template) -> None:
+    """A workbook from another version may word a criterion differently: read by its name, as the
+    version warning says; a sort is still followed by the texts that name other criteria."""
+    path, _, text_col = sorted_goals(tmp_path, eff)
+    set_meta(path, "template_version", "0.9.0")
+    reworded = eff.field("agendas__resourced")
+    (row,) = row_of_text(path, RUBRIC, text_col, reworded.label)
+    set_cells(path, RUBRIC, {f"{get_column_letter(text_col)}{row}": "Have the time, people and budget they need"})
+    sub = read_ok(path)
+    assert sorted(codes(check_submission(sub))) == [("rows-reordered", "warning"), ("version-differs", "warning")]
+    assert sub.values[reworded.id].cell == f"{get_column_letter(text_col + 1)}{row}"
     assert {fid: sub.values[fid].value for fid in GOALS} == GOALS_TYPED
 
 

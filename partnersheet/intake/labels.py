@@ -32,7 +32,7 @@ from .problems import Problem, ProblemCode, make_problem
 Where = tuple[str, int, int]
 # (sheet, zero-based row, zero-based column) -> the cell's value as read.
 CellAt = Callable[[str, int, int], Any]
-# Empty cells (inserted columns) skipped between an answer and its label on the same row.
+# Empty cells (inserted columns or rows) looked past between an answer and its label.
 LABEL_GAP = 3
 # When names are lost and a repeated label ("Evidence or notes") cannot be matched by its order,
 # how far below its place it is looked for (rows inserted).
@@ -115,18 +115,27 @@ class _Slot:
 
 
 def _beside(cell_at: CellAt, where: Where, m: Meaning) -> _Slot:
-    """The label beside an answer cell, stepping over a few empty cells left (inserted columns)."""
+    """The label beside an answer cell.
+
+    Where the label's cell is empty, a few more cells the same way (left, or up) are looked at,
+    for columns or rows inserted between a label and its answer; one of those counts only if it
+    is the field's own label, so an answer above is never taken for a label.
+    """
     sheet, row, col = where
-    at = (row + m.d_row, col + m.d_col)
-    r, c = at
+    r, c = row + m.d_row, col + m.d_col
     shown = as_text(cell_at(sheet, r, c)) if r >= 0 and c >= 0 else ""
-    if m.d_row == 0 and m.d_col < 0:
-        for _ in range(LABEL_GAP):
-            if shown.strip() or c <= 0:
+    if not shown.strip():
+        step_r, step_c = (m.d_row > 0) - (m.d_row < 0), (m.d_col > 0) - (m.d_col < 0)
+        for k in range(1, LABEL_GAP + 1):
+            rr, cc = r + k * step_r, c + k * step_c
+            if rr < 0 or cc < 0:
                 break
-            c -= 1
-            shown = as_text(cell_at(sheet, r, c))
-    return _Slot(where, at, shown, collapse(shown))
+            further = as_text(cell_at(sheet, rr, cc))
+            if further.strip():
+                if collapse(further) == m.key:
+                    return _Slot(where, (rr, cc), further, m.key)
+                break
+    return _Slot(where, (r, c), shown, collapse(shown))
 
 
 def _cells(slots: list[_Slot]) -> str:
@@ -149,13 +158,21 @@ def _reordered(file: str, moved: dict[str, set[int]]) -> list[Problem]:
 
 
 def follow_labels(
-    template: Template, where_now: dict[str, Where | None], cell_at: CellAt, sheets: Collection[str], file: str
+    template: Template,
+    where_now: dict[str, Where | None],
+    cell_at: CellAt,
+    sheets: Collection[str],
+    file: str,
+    same_wording: bool = True,
 ) -> tuple[dict[str, Where | None], set[str], list[Problem]]:
     """Check each answer found by name against the label beside it; let each value follow its label.
 
     Returns where each field's answer is now, the fields already reported (an error: no value is
     taken for them), and the problems: a ``rows-reordered`` warning per sheet, a
     ``label-mismatch`` or ``label-duplicated`` error per field that cannot be told apart.
+    ``same_wording`` is False for a workbook made from another version of the template, whose
+    labels may be worded differently: a label that names no field then leaves its answer to the
+    name (as the version warning says), while labels that name another field still decide.
     """
     meanings = meanings_for(template)
     slots: dict[str, _Slot] = {}
@@ -190,6 +207,8 @@ def follow_labels(
             continue
         if not holders and fid not in slots:
             continue  # its name was lost and its label is nowhere: field-not-found, as before
+        if not holders and not same_wording and fid in unclaimed:
+            continue  # perhaps reworded in another version: read by its name
         found[fid] = None
         reported.add(fid)
         if holders:

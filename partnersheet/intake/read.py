@@ -361,7 +361,7 @@ def _read(path: Path, name: str, data: bytes, digest: str, templates: dict[str, 
             )
         elif spec_hash != template.spec_hash:
             problems.append(make_problem(ProblemCode.TEMPLATE_ALTERED, name, detail="its template fingerprint differs"))
-        values = _read_values(book, template, name, problems)
+        values = _read_values(book, template, name, problems, same_wording=version == template.version)
         identity = {key: meta.get(key, "") for key in IDENTITY_KEYS}
         return Submission(
             name, digest, template, version, spec_hash, meta.get("workbook_id", ""), identity, values, problems
@@ -392,12 +392,16 @@ def _raw_at(book: _Book) -> Callable[[str, int, int], Any]:
     return raw_at
 
 
-def _read_values(book: _Book, template: Template, name: str, problems: list[Problem]) -> dict[str, Value]:
+def _read_values(
+    book: _Book, template: Template, name: str, problems: list[Problem], same_wording: bool = True
+) -> dict[str, Value]:
     by_names = any(f.name in book.names for f in template.fields)
     if by_names:
         named = {f.id: book.names.get(f.name) for f in template.fields}
         # Names stay put when rows are sorted: the label beside each answer says whose it is.
-        where_now, reported, noticed = follow_labels(template, named, _raw_at(book), book.sheet_names, name)
+        where_now, reported, noticed = follow_labels(
+            template, named, _raw_at(book), book.sheet_names, name, same_wording
+        )
         problems.extend(noticed)
     else:
         problems.append(make_problem(ProblemCode.NAMES_MISSING, name))
