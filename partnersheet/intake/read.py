@@ -5,7 +5,9 @@ Why python-calamine: it reads cell values ~30x faster than openpyxl and keeps ea
 those come from the workbook XML after the safety checks in ``safety.py``: ``xl/workbook.xml`` with
 expat directly (no tree; DTDs refused), the rest with defusedxml.
 Fields are found by their defined names, so inserted rows and renamed sheets still read; when the
-names are gone we fall back to the spec's positions and say so. The input file is only ever read.
+names are gone we fall back to the spec's positions and say so. Either way each answer is checked
+against the label beside it (``labels.py``): names stay put when rows are sorted, labels move with
+their values. The input file is only ever read.
 """
 
 from __future__ import annotations
