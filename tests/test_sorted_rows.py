@@ -187,7 +187,7 @@ def test_two_rows_with_the_same_criterion_text_are_an_error(tmp_path: Path, eff:
     assert twice.id not in sub.values and overwritten.id not in sub.values
     assert sub.values["goals__common_needs"].value == GOALS_TYPED["goals__common_needs"]
     problems = check_submission(sub)
-    by_code = {p.code: p for p in problems}
+    by_code = {str(p.code): p for p in problems}
     assert sorted(codes(problems)) == [
         ("label-duplicated", "error"),
         ("label-mismatch", "error"),

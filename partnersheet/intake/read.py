@@ -412,10 +412,10 @@ def _read_values(
     missing = {
         f.id for f in template.fields if (w := where_now.get(f.id)) is None or w[0] not in book.sheet_names
     } - reported
-    for sheet in template.sheets:  # a whole form sheet gone is one problem, not one per answer
-        ids = {f.id for f in sheet.fields}
+    for form in template.sheets:  # a whole form sheet gone is one problem, not one per answer
+        ids = {f.id for f in form.fields}
         if ids and ids <= missing:
-            problems.append(make_problem(ProblemCode.SHEET_MISSING, name, sheet=sheet.name, detail=str(len(ids))))
+            problems.append(make_problem(ProblemCode.SHEET_MISSING, name, sheet=form.name, detail=str(len(ids))))
             missing -= ids
             where_now = {k: v for k, v in where_now.items() if k not in ids}
     for f in template.fields:
