@@ -14,6 +14,7 @@ A job is one document and a list of steps, done in order::
        {"op": "unprotect", "sheet": "Rubric"},
        {"op": "insert_rows", "sheet": "Rubric", "row": 1, "count": 3},
        {"op": "rename_sheet", "sheet": "Rubric", "name": "My rubric"},
+       {"op": "sort", "sheet": "Rubric", "range": "C17:D19", "by": 1, "ascending": false},
        {"op": "pause", "seconds": 2},
        {"op": "save", "path": "/abs/out.xlsx"},
        {"op": "save", "path": "/abs/out.ods"}]}
@@ -156,6 +157,27 @@ class Session:
         sheet.setName(step["name"])
         return {"sheet": step["sheet"], "name": sheet.getName()}
 
+    def sort(self, step: dict[str, Any]) -> dict[str, Any]:
+        """Data > Sort on a cell range (``range`` like "C17:D19") by one of its columns.
+
+        ``by`` is the 0-based column within the range, ``ascending`` the order. Calc's own sort
+        (``XSortable``): it moves the cells' contents and leaves named ranges where they were.
+        The sheet must be unprotected first, as a person must.
+        """
+        cells = self.sheet(step["sheet"]).getCellRangeByName(step["range"])
+        key = uno.createUnoStruct("com.sun.star.table.TableSortField")
+        key.Field = int(step.get("by", 0))
+        key.IsAscending = bool(step.get("ascending", True))
+        key.IsCaseSensitive = False
+        descriptor = cells.createSortDescriptor()
+        for p in descriptor:
+            if p.Name == "SortFields":
+                p.Value = uno.Any("[]com.sun.star.table.TableSortField", (key,))
+            elif p.Name in ("ContainsHeader", "IsSortColumns"):
+                p.Value = False
+        uno.invoke(cells, "sort", (descriptor,))
+        return {"sheet": step["sheet"], "range": step["range"], "after": [list(r) for r in cells.getDataArray()]}
+
     def pause(self, step: dict[str, Any]) -> dict[str, Any]:
         """Leave LibreOffice idle for a while, as a person reading the next question does."""
         time.sleep(float(step.get("seconds", 1)))
@@ -195,6 +217,7 @@ STEPS = {
     "insert_rows": "insert_rows",
     "unprotect": "unprotect",
     "rename_sheet": "rename_sheet",
+    "sort": "sort",
     "pause": "pause",
 }
 

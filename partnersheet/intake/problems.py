@@ -132,6 +132,25 @@ class ProblemCode(StrEnum):
         "the answer cell for {label!r} could not be found",
         "the row or sheet may have been deleted: send a fresh workbook",
     )
+    ROWS_REORDERED = (
+        "rows-reordered",
+        WARNING,
+        "rows {detail} of sheet {sheet!r} were reordered: answers were matched by their criterion text",
+        "check those answers: each was read with the criterion or label now beside it",
+    )
+    LABEL_MISMATCH = (
+        "label-mismatch",
+        ERROR,
+        "the text beside the answer for {label!r} was changed or removed: cell {cell} reads {value!r}; "
+        "the answer ({detail}) was not used",
+        "put back the text {other!r} in cell {cell}, or send a fresh workbook",
+    )
+    LABEL_DUPLICATED = (
+        "label-duplicated",
+        ERROR,
+        "the text of {label!r} stands beside more than one answer ({detail}): none of them was used",
+        "keep that text beside one answer only (check cells {detail}), or send a fresh workbook",
+    )
     SHEET_MISSING = (
         "sheet-missing",
         ERROR,

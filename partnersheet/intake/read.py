@@ -5,7 +5,9 @@ Why python-calamine: it reads cell values ~30x faster than openpyxl and keeps ea
 those come from the workbook XML after the safety checks in ``safety.py``: ``xl/workbook.xml`` with
 expat directly (no tree; DTDs refused), the rest with defusedxml.
 Fields are found by their defined names, so inserted rows and renamed sheets still read; when the
-names are gone we fall back to the spec's positions and say so. The input file is only ever read.
+names are gone we fall back to the spec's positions and say so. Either way each answer is checked
+against the label beside it (``labels.py``): names stay put when rows are sorted, labels move with
+their values. The input file is only ever read.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 import re
 import stat
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,14 +32,12 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, as_registry, template_by_hash
 from ..spec.names import ANSWER_NAME_PREFIX, META_SHEET, PROPERTY_PREFIX
 from ..types import parse as normalise
-from ..types.parsing import as_text, collapse
-from ..workbook.layout import TITLE_ROW, layout_for
+from ..types.parsing import as_text
+from .labels import find_by_labels, follow_labels
 from .problems import Problem, ProblemCode, make_problem
 from .safety import Opened, Unusable, sniff_and_open
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-# When names are lost, how far below its place an answer's label is looked for (rows inserted).
-LABEL_SEARCH_ROWS = 40
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -375,7 +375,7 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
                     context={"spec_hash": spec_hash, "expected": template.spec_hash, "source": template.source},
                 )
             )
-        values = _read_values(book, template, name, problems)
+        values = _read_values(book, template, name, problems, same_wording=version == template.version)
         identity = {key: meta.get(key, "") for key in IDENTITY_KEYS}
         return Submission(
             name, digest, template, version, spec_hash, meta.get("workbook_id", ""), identity, values, problems
@@ -406,70 +406,48 @@ def _template_of(
     return template
 
 
-def _positions_now(book: _Book, template: Template) -> dict[str, tuple[str, int, int]]:
-    """Where each answer cell is now, found without names: from the spec's layout, checked by labels.
+def _positions_now(
+    book: _Book, template: Template, name: str, problems: list[Problem]
+) -> tuple[dict[str, tuple[str, int, int] | None], set[str]]:
+    """Where each answer cell is now, found without names: by the form's title and its own label.
 
-    Rows or columns inserted above the form move everything: the sheet's title locates the form.
-    Rows inserted inside it move what follows: each answer is taken only where its own label
-    stands beside it, looking a little further down when it has moved. A field whose label
-    cannot be found is not guessed at; it is reported as not found.
+    See ``labels.find_by_labels``: rows inserted, sorted or moved still read, and a field whose
+    label cannot be found (or stands twice) is reported, never guessed at.
     """
-    found: dict[str, tuple[str, int, int]] = {}
-    visible = [s for s in book.sheet_names if not s.startswith("_")]
-    for index, sl in enumerate(layout_for(template).sheets):
-        sheet = sl.sheet.name if sl.sheet.name in book.sheet_names else None
-        if sheet is None and index + 1 < len(visible):  # renamed: take the form sheet in its place
-            sheet = visible[index + 1]
-        if sheet is None:
-            continue
-        grid = book.grid(sheet)
-
-        def text_at(row: int, col: int, grid: list[list[Any]] = grid) -> str:
-            ok = 0 <= row < len(grid) and 0 <= col < len(grid[row])
-            return collapse(as_text(grid[row][col])) if ok else ""
-
-        title = collapse(sl.sheet.title)
-        anchor = next(
-            (
-                (r, c)
-                for r, cells in enumerate(grid)
-                for c, v in enumerate(cells)
-                if isinstance(v, str) and collapse(v) == title
-            ),
-            (TITLE_ROW, 1),
-        )
-        drift_rows, drift_cols = anchor[0] - TITLE_ROW, anchor[1] - 1
-        for inp in sorted(sl.inputs, key=lambda i: (i.label_row, i.label_col)):
-            label = collapse(inp.field.label)
-            col = inp.label_col + drift_cols
-            row = next(
-                (
-                    inp.label_row + drift_rows + k
-                    for k in range(LABEL_SEARCH_ROWS)
-                    if text_at(inp.label_row + drift_rows + k, col) == label
-                ),
-                None,
-            )
-            if row is None:
-                continue
-            drift_rows = row - inp.label_row
-            found[inp.field.id] = (sheet, inp.row + drift_rows, inp.col + drift_cols)
-    return found
+    found, reported, noticed = find_by_labels(template, book.grid, book.sheet_names, name)
+    problems.extend(noticed)
+    return dict(found), reported
 
 
-def _read_values(book: _Book, template: Template, name: str, problems: list[Problem]) -> dict[str, Value]:
+def _raw_at(book: _Book) -> Callable[[str, int, int], Any]:
+    def raw_at(sheet: str, row: int, col: int) -> Any:
+        return book.cell(sheet, row, col)[0]
+
+    return raw_at
+
+
+def _read_values(
+    book: _Book, template: Template, name: str, problems: list[Problem], same_wording: bool = True
+) -> dict[str, Value]:
     by_names = any(f.name in book.names for f in template.fields)
     if by_names:
-        where_now = {f.id: book.names.get(f.name) for f in template.fields}
+        named = {f.id: book.names.get(f.name) for f in template.fields}
+        # Names stay put when rows are sorted: the label beside each answer says whose it is.
+        where_now, reported, noticed = follow_labels(
+            template, named, _raw_at(book), book.sheet_names, name, same_wording
+        )
+        problems.extend(noticed)
     else:
         problems.append(make_problem(ProblemCode.NAMES_MISSING, name))
-        where_now = dict(_positions_now(book, template))
+        where_now, reported = _positions_now(book, template, name, problems)
     values: dict[str, Value] = {}
-    missing = {f.id for f in template.fields if (w := where_now.get(f.id)) is None or w[0] not in book.sheet_names}
-    for sheet in template.sheets:  # a whole form sheet gone is one problem, not one per answer
-        ids = {f.id for f in sheet.fields}
+    missing = {
+        f.id for f in template.fields if (w := where_now.get(f.id)) is None or w[0] not in book.sheet_names
+    } - reported
+    for form in template.sheets:  # a whole form sheet gone is one problem, not one per answer
+        ids = {f.id for f in form.fields}
         if ids and ids <= missing:
-            problems.append(make_problem(ProblemCode.SHEET_MISSING, name, sheet=sheet.name, detail=str(len(ids))))
+            problems.append(make_problem(ProblemCode.SHEET_MISSING, name, sheet=form.name, detail=str(len(ids))))
             missing -= ids
             where_now = {k: v for k, v in where_now.items() if k not in ids}
     for f in template.fields:
