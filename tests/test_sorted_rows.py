@@ -425,3 +425,44 @@ def test_libreoffice_sort_keeps_the_names_and_ratings_follow_their_criteria(tmp_
         problems = check_submission(sub)
         assert codes(problems) == [("rows-reordered", "warning")], (suffix, problems)
         assert problems[0].context["rows"] == moved
+
+
+# --- the form's title moved to A1: old and new workbooks both read without names ---------------
+
+
+def _title_to_b1(path: Path) -> None:
+    """Lay the title out as workbooks made before it moved to A1 had it: in B1, merged to the right."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[RUBRIC]
+    (merged,) = [m for m in ws.merged_cells.ranges if m.min_row == 1 and m.min_col == 1]
+    title, last = ws["A1"].value, merged.max_col
+    ws.unmerge_cells(str(merged))
+    ws["A1"] = None
+    ws.cell(1, 2).value = title
+    ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=last)
+    wb.save(path)
+
+
+def test_the_form_title_is_in_a1(tmp_path: Path, eff: Template) -> None:
+    path = rubric_workbook(tmp_path, eff, "a1.xlsx")
+    assert openpyxl.load_workbook(path)[RUBRIC]["A1"].value == eff.sheets[0].title
+
+
+@pytest.mark.parametrize("layout", ["title-in-a1", "title-in-b1-as-before", "column-inserted-at-a"])
+def test_without_names_answers_are_found_wherever_the_title_is(tmp_path: Path, eff: Template, layout: str) -> None:
+    path = rubric_workbook(tmp_path, eff, f"{layout}.xlsx")
+    typed = {fid: read_ok(path).values[fid].value for fid in GOALS}
+    if layout == "title-in-b1-as-before":
+        _title_to_b1(path)
+    if layout == "column-inserted-at-a":
+        wb = openpyxl.load_workbook(path)
+        ws = wb[RUBRIC]
+        for merged in list(ws.merged_cells.ranges):  # openpyxl moves values, not merges: unmerge first
+            ws.unmerge_cells(str(merged))
+        ws.insert_cols(1)
+        assert ws["B1"].value == eff.sheets[0].title
+        wb.save(path)
+    drop_names(path)
+    sub = read_ok(path)
+    assert {fid: sub.values[fid].value for fid in GOALS} == typed == GOALS_TYPED
+    assert not [p for p in check_submission(sub) if p.severity == "error"]

@@ -26,7 +26,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..spec import Template
 from ..types.parsing import as_text, collapse
-from ..workbook.layout import TITLE_ROW, InputCell, layout_for
+from ..workbook.layout import TITLE_COL, TITLE_ROW, InputCell, layout_for
 from .problems import Problem, ProblemCode, make_problem
 
 Where = tuple[str, int, int]
@@ -279,10 +279,15 @@ def find_by_labels(
         grid = grid_of(sheet)
         title = collapse(sl.sheet.title)
         cells = ((r, c, v) for r, row in enumerate(grid) for c, v in enumerate(row))
-        top, left = next(((r, c) for r, c, v in cells if isinstance(v, str) and collapse(v) == title), (TITLE_ROW, 1))
-        drift_rows, drift_cols = top - TITLE_ROW, left - 1
+        at = ((r, c) for r, c, v in cells if isinstance(v, str) and collapse(v) == title)
+        top, left = next(at, (TITLE_ROW, TITLE_COL))
         inputs = sorted(sl.inputs, key=lambda i: (i.label_row, i.label_col))
         wanted = {(inp.label_col, meanings.fields[inp.field.id].key) for inp in inputs}
+        drift_rows = top - TITLE_ROW
+        # Workbooks made before the title moved to A1 have it in B1: a title one column right is
+        # either that or an inserted column. The labels decide: take the shift where more are found.
+        shifts = (left - TITLE_COL, left - TITLE_COL - 1) if left > TITLE_COL else (left - TITLE_COL,)
+        drift_cols = max(shifts, key=lambda shift: _label_hits(grid, top, wanted, shift))
         # Every row of the generated sheet holding a label's text in its column (a section title
         # may repeat a label), and every row of the returned sheet holding it now.
         copies: dict[tuple[int, str], list[int]] = defaultdict(list)
@@ -347,3 +352,14 @@ def _out_of_order(meanings: Meanings, inputs: list[InputCell], label_rows: dict[
     for found in by_scope.values():
         rows |= {r for r, s in zip(found, sorted(found), strict=True) if r != s}
     return rows
+
+
+def _label_hits(grid: list[list[Any]], top: int, wanted: set[tuple[int, str]], shift: int) -> int:
+    """How many of the form's label texts stand in their columns moved by ``shift``."""
+    hits = 0
+    for r in range(top, len(grid)):
+        for col, key in wanted:
+            c = col + shift
+            if 0 <= c < len(grid[r]) and collapse(as_text(grid[r][c])) == key:
+                hits += 1
+    return hits

@@ -12,6 +12,8 @@ from functools import lru_cache
 from ..spec import Field, Section, Sheet, Template
 
 TITLE_ROW = 0
+# The title starts in A1 (screen readers start there) and spans the form; the rest starts in column B.
+TITLE_COL = 0
 FIRST_SECTION_ROW = 3
 LINE_HEIGHT = 15.0  # points per line of 11pt text
 # Column widths (characters) for the two grids a form sheet can use.
@@ -204,7 +206,7 @@ def _sheet_layout(template: Template, sheet: Sheet) -> SheetLayout:
     widths = dict(BLOCK_WIDTHS if has_blocks else FORM_WIDTHS)
     last_col = max(widths)
     b = _Builder(widths)
-    b.text(TITLE_ROW, 1, sheet.title, "title", last_col=last_col)
+    b.text(TITLE_ROW, TITLE_COL, sheet.title, "title", last_col=last_col)
     b.heights[TITLE_ROW] = 30
     b.text(TITLE_ROW + 1, 1, f"{template.description}  Type in the shaded cells.", "subtitle", last_col=last_col)
     for section in sheet.sections:
