@@ -389,9 +389,12 @@ def demo(folder: Path, force: bool, quiet: bool) -> None:
     echo(f"Open first: {result.open_first} (the Summary sheet is the director's page).")
 
 
-from .cli_templates import templates  # noqa: E402  (registers on the group defined above)
+# Commands kept in their own modules register on the group defined above.
+from .cli_rounds import status  # noqa: E402
+from .cli_templates import templates  # noqa: E402
 
 cli.add_command(templates)
+cli.add_command(status)
 
 
 def main() -> None:

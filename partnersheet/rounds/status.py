@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..files import atomic_write, display_name
+from ..errors import UsageError
+from ..files import atomic_write, check_writable, display_name, inputs_apart_from_outputs
 from ..intake.problems import ERROR
 from ..intake.validate import Batch, FileReport, validate_paths
 from ..spec import Template, TemplateRegistry
@@ -165,14 +166,39 @@ def status_of(
     roster: str | Path,
     paths: Iterable[str | Path],
     *,
+    report: Path | None = None,
+    reminders: Path | None = None,
+    force: bool = False,
     templates: TemplateRegistry | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> StatusReport:
-    """Read the roster and every return, and say per roster row what has come back."""
+    """Read the roster and every return, say per roster row what has come back, write what is asked.
+
+    Outputs are checked before anything is read: none may be an input (the roster or a return),
+    and none may replace a file unless ``force``.
+    """
+    from ..intake.read import is_partnersheet_output
+    from ..intake.validate import collect_paths
+    from .status_report import write_status_workbook
+
+    outputs = [p for p in (report, reminders) if p is not None]
+    if report is not None and report.suffix.lower() != ".xlsx":
+        raise UsageError(f"{display_name(report)}: the status report must be an .xlsx file")
+    if reminders is not None and reminders.suffix.lower() != ".csv":
+        raise UsageError(f"{display_name(reminders)}: the reminders must be a .csv file")
+    inputs_apart_from_outputs([Path(roster)], outputs)
+    files = inputs_apart_from_outputs(collect_paths(paths), outputs, is_partnersheet_output)
+    for out in outputs:
+        check_writable(out, force)
     rows = read_roster(template, roster)
-    batch = validate_paths(paths, workers, progress, templates)
-    return match_returns(template, rows, batch)
+    batch = validate_paths(files, workers, progress, templates)
+    result = match_returns(template, rows, batch)
+    if report is not None:
+        write_status_workbook(result, report, force)
+    if reminders is not None:
+        write_reminders(result, reminders, force)
+    return result
 
 
 def match_returns(template: Template, rows: list[RosterRow], batch: Batch) -> StatusReport:
