@@ -12,6 +12,7 @@ from collections.abc import Callable, Generator
 from pathlib import Path
 
 import pytest
+from libreoffice import LibreOffice, missing_reason
 
 from partnersheet.spec import Template, load_template
 from partnersheet.workbook.generate import Personalisation, generate
@@ -74,6 +75,22 @@ def make_workbook(tmp_path: Path) -> GenerateFn:
         return generate(template, tmp_path / name, Personalisation(**identity), force=force)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def lo() -> Generator[LibreOffice, None, None]:
+    """One headless LibreOffice per test module: started once, stopped (only it) at the end.
+
+    Skips with the reason when LibreOffice or python3-uno is missing (a failure under CI=true).
+    """
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    office = LibreOffice.start()
+    try:
+        yield office
+    finally:
+        office.stop()
 
 
 @pytest.fixture
