@@ -257,3 +257,61 @@ def test_merge_versions_follows_a_chain_of_renames() -> None:
     leadership = [f.id for f in merged.template.fields if f.group == "leadership" and f.kind.scored]
     assert leadership == ["leadership__accountability", "leadership__decision_making", newest]
     assert not [n for n in merged.notes() if "asked in" in n], "every version asked it, under some id"
+
+
+def chain_specs(folder: Path) -> dict[str, Path]:
+    """Three versions renaming one criterion twice, each spec file in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    v1 = init_template(folder, USER_ID, f"{USER_ID}-1.0.0.toml").read_text(encoding="utf-8")
+    v2 = renamed(v1, "1.1.0", "meetings", "meetings_attended")
+    v3 = renamed(
+        replace_once(v2, 'replaces = ["meetings"], ', ""), "1.2.0", "meetings_attended", "meeting_participation"
+    )
+    specs = {"1.0.0": folder / f"{USER_ID}-1.0.0.toml"}
+    for version, text in (("1.1.0", v2), ("1.2.0", v3)):
+        specs[version] = folder / f"{USER_ID}-{version}.toml"
+        specs[version].write_text(text, encoding="utf-8")
+    return specs
+
+
+def test_merge_versions_follows_renames_through_a_version_without_returns(tmp_path: Path) -> None:
+    """1.1.0 renamed the criterion, 1.2.0 renamed it again; nobody returned a 1.1.0 workbook.
+
+    The rename from 1.0.0 is declared only in 1.1.0's spec, which the registry holds: the 1.0.0
+    answers still count as the 1.2.0 criterion, not as a second one "asked in 1.0.0 only".
+    """
+    chain_specs(tmp_path / "tpl")
+    registry = TemplateRegistry([tmp_path / "tpl"])
+    v1, v2, v3 = registry.versions(USER_ID)
+    newest = "leadership__meeting_participation"
+    merged = merge_versions([v1, v3], via=[v2])
+    assert merged.versions == ("1.0.0", "1.2.0"), "only versions with returns are named as compiled"
+    assert merged.canonical[("1.0.0", "leadership__meetings")] == newest
+    assert merged.asked_in[newest] == ("1.0.0", "1.2.0")
+    assert not [n for n in merged.notes() if "asked in" in n]
+    scored = [f.id for f in merged.template.fields if f.group == "leadership" and f.kind.scored]
+    assert scored == ["leadership__accountability", "leadership__decision_making", newest]
+
+
+def test_compile_follows_renames_through_a_version_without_returns(tmp_path: Path) -> None:
+    specs = chain_specs(tmp_path / "tpl")
+    registry = TemplateRegistry([tmp_path / "tpl"])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    levels = {"1.0.0": "Highly effective", "1.2.0": "Ineffective"}
+    for version, level in levels.items():
+        template = registry.find(USER_ID, version)
+        assert template is not None
+        path = generate(
+            template, inbox / f"{version}.xlsx", {"partner": PARTNER, "rater": f"R {version}", "side": "Library"}
+        )
+        criteria = [c for i in rubric_of(specs[version]) for c in i.criteria]
+        answers: dict[str, Any] = {c: level if "meeting" in c else "Effective" for c in criteria}
+        fill(path, {**answers, "rater_organization": PARTNER, "assessment_date": date(2026, 3, 15)})
+    c = compile_paths([inbox], templates=registry)
+    (partnership,) = c.instruments[0].partnerships
+    leadership = next(r for r in partnership.indicators if r.indicator.id == "leadership")
+    assert [f.id for f in leadership.indicator.criteria][-1] == "leadership__meeting_participation"
+    assert len(leadership.indicator.criteria) == 3
+    assert leadership.flagged == (("Participate in meetings", 3.0),), "both versions' answers, one criterion"
+    assert not [n for n in c.version_notes if "asked in" in n]
