@@ -10,11 +10,14 @@ import os
 import shutil
 from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from libreoffice import LibreOffice, missing_reason
 
 from partnersheet.spec import Template, load_template
+
+if TYPE_CHECKING:
+    from libreoffice import LibreOffice
 from partnersheet.workbook.generate import Personalisation, generate
 
 pytest_plugins = ["pytester"]
@@ -82,7 +85,10 @@ def lo() -> Generator[LibreOffice, None, None]:
     """One headless LibreOffice per test module: started once, stopped (only it) at the end.
 
     Skips with the reason when LibreOffice or python3-uno is missing (a failure under CI=true).
+    Imported here, not at the top: test_new_cli copies this conftest where libreoffice.py is not.
     """
+    from libreoffice import LibreOffice, missing_reason
+
     reason = missing_reason()
     if reason is not None:
         pytest.skip(reason)
