@@ -334,10 +334,13 @@ def test_names_missing_is_a_warning(tmp_path: Path, eff: Template) -> None:
 def test_field_not_found_when_one_name_is_deleted(tmp_path: Path, eff: Template) -> None:
     path = eff_workbook(tmp_path, eff)
     wb = openpyxl.load_workbook(path)
+    where = cell_of(path, "assessment_date")
     del wb.defined_names["ps_assessment_date"]
     wb.save(path)
     problems = problems_of(path)
-    assert [p.code for p in problems] == ["field-not-found"]  # the other names still work: no fallback
+    # The other names still work: no fallback. The date left in the unnamed cell is not lost.
+    assert [p.code for p in problems] == ["field-not-found", "stray-value"]
+    assert (problems[1].sheet, problems[1].cell, problems[1].value) == (*where, "2026-03-15")
     problem = problems[0]
     assert (problem.severity, problem.field_id, problem.file) == ("error", "assessment_date", str(path))
     assert eff.field("assessment_date").label in problem.message

@@ -37,12 +37,20 @@ class Unusable(Exception):
 
 @dataclass(frozen=True)
 class Opened:
-    """A file that passed the checks: its kind ("xlsx" or "ods"), zip handle, and every entry inflated."""
+    """A file that passed the checks: its kind ("xlsx", "ods" or "fods"), its bytes, every zip entry inflated.
+
+    A flat .fods is one XML document, not a zip: it stands as the part "content.xml".
+    """
 
     path: Path
     kind: str
-    zip: zipfile.ZipFile
+    zip: zipfile.ZipFile | None
     parts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    data: bytes = field(default=b"", repr=False)
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
 
     def read_part(self, name: str) -> bytes:
         """One zip entry (already inflated, within its declared size); refuse XML that declares a DTD."""
@@ -53,7 +61,7 @@ class Opened:
         return data
 
     def has(self, name: str) -> bool:
-        return name in self.zip.NameToInfo
+        return name in self.parts
 
 
 _XML_START = re.compile(rb"[ \t\r\n]*<")
@@ -159,6 +167,9 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
             raise Unusable(ProblemCode.ENCRYPTED)
         raise Unusable(ProblemCode.LEGACY_XLS)
     if not head.startswith(b"PK"):
+        if _is_flat_ods(data[:FLAT_HEAD]):
+            refuse_dtd(data)
+            return Opened(path, "fods", None, {"content.xml": data}, data)
         suffix = path.suffix.lower()
         if suffix in (".csv", ".tsv", ".txt") or _looks_like_csv(head):
             raise Unusable(ProblemCode.CSV_FILE)
@@ -195,7 +206,17 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
     except Exception as exc:
         zf.close()
         raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
-    return Opened(path, kind, zf, parts)
+    return Opened(path, kind, zf, parts, data)
+
+
+FLAT_HEAD = 64 * 1024
+_FLAT_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?document[\s>]")
+
+
+def _is_flat_ods(head: bytes) -> bool:
+    """A flat OpenDocument spreadsheet (.fods): one XML document whose root names the spreadsheet type."""
+    start = head.lstrip()
+    return start.startswith(b"<") and bool(_FLAT_ROOT.search(head)) and ODS_MIMETYPE in head
 
 
 def _looks_like_csv(head: bytes) -> bool:
