@@ -690,8 +690,11 @@ def test_folders_are_searched_and_lock_and_hidden_files_skipped(tmp_path: Path, 
     shutil.copy(a, inbox / ".trash" / "copy.xlsx")  # would be a duplicate if it were read
     result = CliRunner().invoke(cli, ["validate", str(inbox), "--json"])
     assert result.exit_code == 0, result.output
-    files = [f["file"] for f in json.loads(result.stdout)["files"]]
-    assert sorted(files) == sorted(map(str, (a, b, c)))
+    files = {f["file"]: f for f in json.loads(result.stdout)["files"]}
+    notes = str(inbox / "notes.txt")  # not a workbook: listed as skipped, with a word, never silently
+    assert sorted(files) == sorted(map(str, (a, b, c, notes)))
+    assert files[notes]["status"] == "skipped"
+    assert [p["code"] for p in files[notes]["problems"]] == ["other-file"]
 
 
 def test_wrong_kinds_of_file_in_a_folder_are_reported_not_skipped(tmp_path: Path, eff: Template) -> None:

@@ -412,4 +412,3 @@ def _trim(grid: list[list[Any]]) -> None:
 def plain_ref(row: int, col: int) -> str:
     """A cell reference like ``XFD1048576`` for a zero-based position."""
     return _ref(row, col)
-
