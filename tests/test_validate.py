@@ -18,6 +18,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+import test_formats  # noqa: F401  (registers the codes it covers)
+import test_hostile_reading  # noqa: F401
 import test_unusable_files  # noqa: F401  (registers the file-level codes it covers)
 from click.testing import CliRunner, Result
 from helpers import (
