@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from ..spec import IDENTITY_KEYS, Template, builtin_templates
 from ..workbook.layout import TITLE_ROW, layout_for
@@ -102,6 +102,7 @@ class Unreadable:
 
 
 _cell_name = lru_cache(maxsize=8192)(xl_rowcol_to_cell)
+_rowcol = lru_cache(maxsize=8192)(xl_cell_to_rowcol)
 
 
 def _load(path: Path) -> bytes:
@@ -222,34 +223,37 @@ def _far_problems(book: _Book, name: str) -> list[Problem]:
     return problems
 
 
-_TEXTS: dict[tuple[str, str], frozenset[str]] = {}
+_TEXTS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def _template_texts(template: Template) -> frozenset[str]:
-    """Every text the template itself puts on its form sheets (titles, labels, criteria, headings)."""
+def _template_texts(template: Template) -> tuple[frozenset[str], frozenset[str]]:
+    """Every text the template puts on its form sheets (titles, labels, criteria): as written, and collapsed."""
     key = (template.id, template.spec_hash)
     if key not in _TEXTS:
-        _TEXTS[key] = frozenset(collapse(c.text) for sl in layout_for(template).sheets for c in sl.cells)
+        written = frozenset(c.text for sl in layout_for(template).sheets for c in sl.cells)
+        _TEXTS[key] = written, frozenset(map(collapse, written))
     return _TEXTS[key]
 
 
 def _strays(book: _Book, template: Template, values: dict[str, Value]) -> list[Value]:
     """Values on the form sheets that are neither an answer nor the template's own text."""
-    answers = {(v.sheet, v.cell) for v in values.values()}
-    texts = _template_texts(template)
+    answers: dict[str, set[tuple[int, int]]] = {}
+    for v in values.values():
+        answers.setdefault(v.sheet, set()).add(_rowcol(v.cell))
+    written, collapsed = _template_texts(template)
     strays = []
-    for sheet in sorted({v.sheet for v in values.values()}, key=book.sheet_names.index):
+    for sheet in sorted(answers, key=book.sheet_names.index):
         formulas = book.formulas.get(sheet, {})
+        mine = answers[sheet]
         for r, line in enumerate(book.grid(sheet)):
             for c, raw in enumerate(line):
-                if (raw == "" or raw is None) and (r, c) not in formulas:
+                if (raw == "" and (r, c) not in formulas) or (r, c) in mine:
                     continue
-                ref = _cell_name(r, c)
-                text = as_text(raw)
-                if (sheet, ref) in answers or ((r, c) not in formulas and collapse(text) in texts):
+                formula = formulas.get((r, c))
+                if formula is None and raw.__class__ is str and (raw in written or collapse(raw) in collapsed):
                     continue
                 value = None if raw == "" else raw
-                strays.append(Value("", value, text, value, None, sheet, ref, formula=formulas.get((r, c))))
+                strays.append(Value("", value, as_text(raw), value, None, sheet, _cell_name(r, c), formula=formula))
     return strays
 
 

@@ -119,8 +119,8 @@ def relationship_id(attrs: dict[str, str]) -> str | None:
 
 # --- .xlsx sheets: extent, formulas, and cutting what lies beyond the bounds ------------------------
 
-_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
-_CELL_REF_FIRST = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c r="([A-Z]{1,3})([0-9]{1,7})"')
+# Every cell element's start tag, with its reference when that is its first attribute.
+_CELL_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?=[\s/>])(?:\sr="([A-Z]{1,3})([0-9]{1,7})")?')
 _ANY_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
 _PLAIN_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _CONTENT = frozenset({"v", "is", "f"})
@@ -152,14 +152,19 @@ def scan_sheet(data: bytes, part: str, rows: int, cols: int) -> SheetScan:
     (cells without references, other attribute orders, UTF-16, formulas) is read with expat.
     """
     if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:200]:
-        refs = _CELL_REF_FIRST.findall(data)
-        if len(refs) == len(_ANY_CELL.findall(data)) and not _ANY_FORMULA.search(data):
-            inside = not refs or (
-                max(map(int, (r for _, r in refs))) <= rows and max(map(_col_number, {c for c, _ in refs})) <= cols
-            )
-            if inside:
-                return SheetScan()
+        refs = _CELL_TAG.findall(data)
+        cols_seen = {c for c, _ in refs}
+        # b"" among the columns: a cell whose reference is not its first attribute (or has none).
+        plain = b"" not in cols_seen and not _ANY_FORMULA.search(data)
+        if plain and _inside(refs, cols_seen, rows, cols):
+            return SheetScan()
     return _scan_fully(data, part, rows, cols)
+
+
+def _inside(refs: list[tuple[bytes, bytes]], cols_seen: set[bytes], rows: int, cols: int) -> bool:
+    if not refs:
+        return True
+    return max(map(int, {r for _, r in refs})) <= rows and max(map(_col_number, cols_seen)) <= cols
 
 
 def _scan_fully(data: bytes, part: str, rows: int, cols: int) -> SheetScan:
