@@ -26,6 +26,7 @@ from .xmlbook import (
     CUSTOM_PROPERTIES_NS,
     PACKAGE_REL_NS,
     SPREADSHEET_NS,
+    FarCells,
     OdsContent,
     SheetScan,
     elements,
@@ -59,7 +60,7 @@ class Book:
         self.sheet_names: list[str] = []
         self.names: dict[str, Position | None] = {}
         self.formulas: dict[str, dict[tuple[int, int], str]] = {}
-        self.far: dict[str, list[tuple[int, int]]] = {}
+        self.far: dict[str, FarCells] = {}
         self._grids: dict[str, list[list[Any]]] = {}
 
     def grid(self, sheet: str) -> list[list[Any]]:

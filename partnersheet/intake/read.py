@@ -207,17 +207,16 @@ def _far_problems(book: _Book, name: str) -> list[Problem]:
     """One warning per sheet with values beyond the bounds, naming the first of them; none was read."""
     problems = []
     for sheet, cells in book.far.items():
-        first = min(cells)
         beyond = plain_ref(book.rows - 1, book.cols - 1)
-        detail = f"{len(cells)} cell{'s' * (len(cells) != 1)} beyond {beyond}"
+        detail = f"{cells.count} cell{'s' * (cells.count != 1)} beyond {beyond}"
         problems.append(
             make_problem(
                 ProblemCode.FAR_VALUE,
                 name,
                 sheet=sheet,
-                cell=plain_ref(*first),
+                cell=plain_ref(*min(cells.sample)),
                 detail=detail,
-                context={"cells": [plain_ref(*c) for c in sorted(cells)[:20]]},
+                context={"cells": [plain_ref(*c) for c in sorted(cells.sample)], "count": cells.count},
             )
         )
     return problems

@@ -133,12 +133,31 @@ def _col_number(letters: bytes) -> int:
     return n
 
 
+FAR_SAMPLE = 20
+
+
+@dataclass
+class FarCells:
+    """Values beyond the bounds on one sheet: how many, and where the first few are (never what they hold)."""
+
+    count: int = 0
+    sample: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, position: tuple[int, int]) -> None:
+        self.count += 1
+        if len(self.sample) < FAR_SAMPLE:
+            self.sample.append(position)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
 @dataclass
 class SheetScan:
     """What one sheet's XML holds beyond its values: formulas, and values beyond the bounds."""
 
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
-    far: list[tuple[int, int]] = field(default_factory=list)
+    far: FarCells = field(default_factory=FarCells)
     bounded: bytes | None = None
     """The sheet's XML without the far cells, when there were any."""
 
@@ -211,7 +230,7 @@ def _scan_fully(data: bytes, part: str, rows: int, cols: int) -> SheetScan:
         if state["skip"]:
             state["skip"] -= 1
             if not state["skip"] and state["content"]:
-                scan.far.append(state["cell"])
+                scan.far.add(state["cell"])
             if not state["skip"]:
                 state["cell"] = None
             return
@@ -260,7 +279,7 @@ class OdsContent:
     sheet_names: list[str] = field(default_factory=list)
     grids: dict[str, list[list[Any]]] = field(default_factory=dict)
     formulas: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
-    far: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    far: dict[str, FarCells] = field(default_factory=dict)
     ranges: dict[str, str] = field(default_factory=dict)
     """named range -> its cell-range-address, e.g. ``$'Rubric'.$C$5``"""
     properties: dict[str, str] = field(default_factory=dict)
@@ -311,7 +330,7 @@ def read_ods(data: bytes, part: str, rows: int, cols: int) -> OdsContent:
                 name = attrs.get(f"{TABLE}}}name", "")
                 doc.sheet_names.append(name)
                 st.update(table=name, row=0)
-                doc.grids[name], doc.formulas[name], doc.far[name] = [], {}, []
+                doc.grids[name], doc.formulas[name], doc.far[name] = [], {}, FarCells()
             elif local == "table-row" and st["table"] is not None:
                 st.update(row_repeat=_count(attrs.get(f"{TABLE}}}number-rows-repeated"), EXCEL_ROWS), cells=[], col=0)
             elif local in ("table-cell", "covered-table-cell") and st["table"] is not None:
@@ -382,7 +401,7 @@ def _end_cell(doc: OdsContent, st: dict[str, Any], text: str, rows: int, cols: i
         return
     for c in range(col, min(col + repeat, EXCEL_COLS)):
         if c >= cols or st["row"] >= rows:
-            doc.far[table].append((st["row"], c))
+            doc.far[table].add((st["row"], c))
             break  # one position is enough to report a repeated value
         st["cells"].append((c, value))
         if formula:
@@ -396,7 +415,7 @@ def _end_row(doc: OdsContent, st: dict[str, Any], rows: int) -> None:
     if not cells:
         return
     if first + st["row_repeat"] > rows:
-        doc.far[st["table"]].append((max(first, rows), cells[0][0]))
+        doc.far[st["table"]].add((max(first, rows), cells[0][0]))
     for r in range(first, min(first + st["row_repeat"], rows)):
         while len(grid) <= r:
             grid.append([])
