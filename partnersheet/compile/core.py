@@ -24,6 +24,7 @@ from typing import Any
 from .. import __version__
 from ..errors import UsageError
 from ..files import atomic_write, display_name
+from ..intake.problems import ProblemCode
 from ..intake.read import Submission
 from ..intake.validate import Batch, validate_paths
 from ..spec import Template, TemplateRegistry, as_registry
@@ -44,6 +45,8 @@ from .scores import (
 from .versions import merge_versions, remap
 
 UNREADABLE = "unreadable"
+OUTSIDE_FORM = "(outside the form)"
+STRAY = str(ProblemCode.STRAY_VALUE)
 TIDY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file", "File"),
     ("workbook_id", "Workbook id"),
@@ -115,10 +118,14 @@ class Comparison:
     @property
     def tidy_count(self) -> int:
         """How many rows ``tidy_rows`` yields."""
-        return sum(len(sub.values) for sub in self.submissions)
+        return sum(len(sub.values) + len(sub.strays) for sub in self.submissions)
 
     def tidy_rows(self) -> Iterator[tuple[Any, ...]]:
-        """One row per value of every submission read, in TIDY_COLUMNS order. Nothing is dropped."""
+        """One row per value of every submission read, in TIDY_COLUMNS order. Nothing is dropped.
+
+        Text typed outside the answer cells follows each submission's answers, with no field id
+        and the field column saying it is outside the form.
+        """
         for sub in self.submissions:
             who = who_of(sub)
             status = self.status_of(sub)
@@ -141,6 +148,9 @@ class Comparison:
                     status,
                     v.error or "",
                 )
+            for v in sub.strays:  # typed outside the answer cells: kept, and said to be outside the form
+                text = v.formula if v.formula is not None else v.text
+                yield (*head, *tail, "", OUTSIDE_FORM, text, v.value, None, v.sheet, v.cell, status, STRAY)
 
     def closing_line(self, output: str) -> str:
         parts = [f"{len(self.excluded)} with problems, excluded from scores"]
