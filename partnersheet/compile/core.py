@@ -264,7 +264,7 @@ def tidy_json(comparison: Comparison) -> bytes:
 
 def check_tidy_path(path: Path) -> None:
     if path.suffix.lower() not in TIDY_SUFFIXES:
-        raise UsageError(f"{path}: the data export must end in .csv or .json", "e.g. --data tidy.csv")
+        raise UsageError(f"{path}: the data export must end in .csv or .json", "name it e.g. tidy.csv or tidy.json")
 
 
 def write_tidy(comparison: Comparison, path: Path, force: bool = False) -> Path:
