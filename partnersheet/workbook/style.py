@@ -31,6 +31,9 @@ FLAG_FILL = "#FCE4D6"  # flagged for discussion, large gaps
 EXCLUDED_FILL = "#F2DCDB"  # rows of workbooks left out of the scores
 # A score scale runs from red (lowest level) through yellow to green (highest).
 LOW_COLOUR, MID_COLOUR, HIGH_COLOUR = "#F8696B", "#FFEB84", "#63BE7B"
+# Chart series, one colour per indicator (repeating beyond eight), and the chart's gridlines.
+CHART_COLOURS = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#7F6000", "#C55A11")
+CHART_GRID = "#D9D9D9"
 
 # --- row heights -----------------------------------------------------------------------------------
 LINE_HEIGHT = 15.0  # points per line of 11pt text

@@ -11,7 +11,16 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ...spec import Scale
-from ...workbook.style import LETTER, LINE_HEIGHT, NAVY, fit_height, footer, print_setup
+from ...workbook.style import (
+    CHART_COLOURS,
+    CHART_GRID,
+    LETTER,
+    LINE_HEIGHT,
+    NAVY,
+    fit_height,
+    footer,
+    print_setup,
+)
 from ...workbook.xlsx_out import OutputBook
 from ..scores import Instrument, InstrumentResult, PartnershipResult
 from .styles import Styles
@@ -19,7 +28,6 @@ from .styles import Styles
 if TYPE_CHECKING:
     from ..core import Comparison
 
-SERIES_COLOURS = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#7F6000", "#C55A11")
 FIRST_WIDTH, OTHER_WIDTH = 30.0, 15.0
 CHART_HEIGHT = 330
 # The Summary prints on one page while it stays readable there (about this many rows).
@@ -211,7 +219,7 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: Instrument
                 "name": ["Summary", header_row, col],
                 "categories": ["Summary", first, 0, row - 2, 0],
                 "values": ["Summary", first, col, row - 2, col],
-                "fill": {"color": SERIES_COLOURS[j % len(SERIES_COLOURS)]},
+                "fill": {"color": CHART_COLOURS[j % len(CHART_COLOURS)]},
                 "border": {"none": True},
                 "gap": 60,
             }
@@ -225,7 +233,7 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: Instrument
             "max": high,
             "major_unit": instrument.step,
             "num_format": "0",
-            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            "major_gridlines": {"visible": True, "line": {"color": CHART_GRID}},
             "num_font": {"size": 9},
         }
     )
