@@ -1,6 +1,6 @@
 """Returned workbooks -> one comparison: a tidy table, and the tables a director reads.
 
-This module only computes; ``compile_sheets`` draws the workbook. The spec drives every step:
+This module only computes; ``sheets`` draws the workbook, one module per sheet. The spec drives every step:
 indicators are the groups of a template's rubric section, scores and bands come from its rating
 scale, candidates are the blocks of a template's blocks section. Nothing here names a field id,
 a label or a threshold of the built-in templates.
@@ -282,7 +282,7 @@ def tidy_json(comparison: Comparison) -> bytes:
 
 def check_tidy_path(path: Path) -> None:
     if path.suffix.lower() not in TIDY_SUFFIXES:
-        raise UsageError(f"{path}: the data export must end in .csv or .json", "e.g. --data tidy.csv")
+        raise UsageError(f"{path}: the data export must end in .csv or .json", "name it e.g. tidy.csv or tidy.json")
 
 
 def write_tidy(comparison: Comparison, path: Path, force: bool = False) -> Path:
