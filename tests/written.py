@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner
-from helpers import WHO, fill, valid_effectiveness_values, valid_table_values
+from helpers import WHO, fill, valid_effectiveness_values, valid_form_values, valid_table_values
 
 from partnersheet.cli import cli
 from partnersheet.compile.core import compile_paths, write_tidy
@@ -52,9 +52,17 @@ WORKBOOKS = (
     "comparison-hostile",
     "demo-blank-effectiveness",
     "demo-blank-partnership-table",
+    "blank-agreement",
+    "personalised-agreement",
+    "prefilled-agreement",
+    "demo-blank-agreement",
     "demo-problems",
     "demo-comparison",
 )
+
+
+# How to answer each built-in template validly; others (with tables): required answers and a first row.
+VALID = {"effectiveness": valid_effectiveness_values, "partnership-table": valid_table_values}
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,7 @@ def written_workbooks(root: Path) -> Written:
         paths[f"blank-{template.id}"] = generate(template, root / f"blank-{template.id}.xlsx")
         who = WHO if template.id == "effectiveness" else {"library": "Riverbend Public Library", "rater": "A. Rivera"}
         paths[f"personalised-{template.id}"] = generate(template, root / f"personal-{template.id}.xlsx", who)
-        values = (valid_effectiveness_values if template.id == "effectiveness" else valid_table_values)(template, **who)
+        values = VALID.get(template.id, valid_form_values)(template, **who)
         path = root / f"prefilled-{template.id}.xlsx"
         path.write_bytes(prefilled(template.id, values, who))
         paths[f"prefilled-{template.id}"] = path

@@ -36,6 +36,7 @@ from ..types.parsing import as_text
 from .labels import find_by_labels, follow_labels
 from .problems import Problem, ProblemCode, make_problem
 from .safety import Opened, Unusable, sniff_and_open
+from .tables import follow_tables
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -440,6 +441,11 @@ def _read_values(
     else:
         problems.append(make_problem(ProblemCode.NAMES_MISSING, name))
         where_now, reported = _positions_now(book, template, name, problems)
+    if next(template.tables(), None) is not None:
+        # Table rows are records: each is read from the row carrying its number (``tables.py``).
+        where_now, in_tables, noticed = follow_tables(template, where_now, _raw_at(book), book.sheet_names, name)
+        reported |= in_tables
+        problems.extend(noticed)
     values: dict[str, Value] = {}
     missing = {
         f.id for f in template.fields if (w := where_now.get(f.id)) is None or w[0] not in book.sheet_names

@@ -288,6 +288,9 @@ class _Writer:
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         if sl.header_rows:
             ws.repeat_rows(*sl.header_rows)
+        if sl.pages:  # a document printed on a set number of pages, one wide (manual breaks would be ignored)
+            ws.set_portrait()
+            ws.fit_to_pages(1, sl.pages)
         if sl.page_breaks:
             ws.set_h_pagebreaks(list(sl.page_breaks))
         ws.print_area(0, 0, sl.last_row, sl.last_col)
