@@ -141,6 +141,13 @@ def cli() -> None:
     help="CSV or XLSX with columns partner, rater (and optional side, round, library): one workbook per row.",
 )
 @click.option(
+    "--from",
+    "from_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A returned workbook to pre-fill from (the agreement: a returned partnership table).",
+)
+@click.option("--candidate", type=click.IntRange(1), default=None, help="With --from: which candidate organization.")
+@click.option(
     "--stamp-date",
     is_flag=True,
     help="Use today's date in the document properties (default: a fixed date, or SOURCE_DATE_EPOCH).",
@@ -158,6 +165,8 @@ def new(
     side: str | None,
     round_: str,
     roster: Path | None,
+    from_path: Path | None,
+    candidate: int | None,
     stamp_date: bool,
     force: bool,
     quiet: bool,
@@ -170,6 +179,7 @@ def new(
       partnersheet new effectiveness --partner "County Health Department" \\
           --rater "A. Rivera" --side library -o e.xlsx
       partnersheet new effectiveness --roster raters.csv -o outbox/
+      partnersheet new agreement --from table.xlsx --candidate 1 -o agreement.xlsx
     """
     from .rounds.roster import read_roster, write_roster
     from .workbook.generate import document_date, generate, personalise
@@ -192,10 +202,21 @@ def new(
         if not quiet:
             echo(f"Wrote {len(rows)} workbook{'s' * (len(rows) != 1)} to {output}")
         return
-    who = personalise(
-        template, {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
-    )
-    path = generate(template, output, who, force=force, created=created)
+    given = {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
+    answers = None
+    if from_path is not None or candidate is not None:
+        if from_path is None or candidate is None or roster is not None:
+            raise UsageError(
+                "--from and --candidate go together, without --roster", "e.g. --from table.xlsx --candidate 1"
+            )
+        from .files import inputs_apart_from_outputs
+        from .prefill import identity_values, prefill_from_return
+
+        inputs_apart_from_outputs([from_path], [output])
+        prefill = prefill_from_return(template, from_path, candidate, registry)
+        given, answers = identity_values(prefill, given), prefill.answers
+    who = personalise(template, given)
+    path = generate(template, output, who, force=force, created=created, answers=answers)
     if not quiet:
         echo(f"Wrote {path}")
 
