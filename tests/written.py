@@ -56,6 +56,10 @@ WORKBOOKS = (
     "personalised-agreement",
     "prefilled-agreement",
     "demo-blank-agreement",
+    "blank-action-plan",
+    "personalised-action-plan",
+    "prefilled-action-plan",
+    "demo-blank-action-plan",
     "demo-problems",
     "demo-comparison",
 )
