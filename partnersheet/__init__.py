@@ -18,6 +18,7 @@ _EXPORTS = {
     "read_submission": "intake.read",
     "validate_paths": "intake.validate",
     "compile_paths": "compile",
+    "compile_to": "compile",
     "run_demo": "demo",
 }
 __all__ = [

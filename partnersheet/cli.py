@@ -7,7 +7,8 @@ chooses exit codes (0 ok, 1 problems or refused, 2 usage or unusable input).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -334,48 +335,41 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
     """
-    from .compile.core import check_tidy_path, compile_paths, write_tidy
-    from .compile.sheets import write_comparison
-    from .files import check_writable, inputs_apart_from_outputs
-    from .intake.read import is_partnersheet_output
-    from .intake.validate import collect_paths
+    from .compile.run import compile_to
+    from .errors import NothingReadable, StrictRefusal
 
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"{output}: the comparison must be an .xlsx file", "e.g. -o comparison.xlsx")
-    outputs = [output]
-    if data_path is not None:
-        check_tidy_path(data_path)
-        outputs.append(data_path)
-    files = inputs_apart_from_outputs(collect_paths(paths), outputs, is_partnersheet_output)
-    for path in outputs:
-        check_writable(path, force)
-    if not files:
-        raise UsageError(
-            "no workbooks found in " + ", ".join(map(str, paths)),
-            "give .xlsx, .xlsm or .ods files, or folders holding them",
+    @contextmanager
+    def reading(total: int) -> Iterator[Callable[[int], None] | None]:
+        if quiet or total < 20:
+            yield None
+            return
+        with click.progressbar(length=total, label="Reading workbooks", file=sys.stderr) as bar:
+            yield bar.update
+
+    try:
+        result = compile_to(
+            paths,
+            output,
+            data=data_path,
+            strict=strict,
+            force=force,
+            workers=workers,
+            progress=reading,
+            templates=registry,
         )
-    if quiet or len(files) < 20:
-        comparison = compile_paths(files, workers=workers, templates=registry)
-    else:
-        with click.progressbar(length=len(files), label="Reading workbooks", file=sys.stderr) as bar:
-            comparison = compile_paths(files, workers=workers, progress=bar.update, templates=registry)
-    if not comparison.submissions:
-        for unreadable in comparison.batch.unreadable:
+    except NothingReadable as exc:
+        for unreadable in exc.unreadable:
             echo(f"{unreadable.file}: {unreadable.problem.message} ({unreadable.problem.hint})", err=True)
-        raise UsageError("none of the inputs could be read", "run `partnersheet validate` on them for details")
-    if strict and not comparison.valid:
-        bad = sum(1 for f in comparison.batch.files if f.errors)
+        raise UsageError(exc.message, "run `partnersheet validate` on them for details") from None
+    except StrictRefusal as exc:
         echo(
-            f"Not written (--strict): {bad} of {len(files)} files have errors; "
+            f"Not written (--strict): {exc.bad} of {exc.total} files have errors; "
             "run `partnersheet validate` on them for details",
             err=True,
         )
         sys.exit(1)
-    write_comparison(comparison, output, force)
-    if data_path is not None:
-        write_tidy(comparison, data_path, force)
     if not quiet:
-        line = comparison.closing_line(str(output))
+        line = result.comparison.closing_line(str(output))
         echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
 
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .compile.core import compile_batch, write_tidy
-from .compile.sheets import write_comparison
+from .compile.run import compile_to
 from .errors import OutputExists
-from .files import inputs_apart_from_outputs
-from .intake.read import is_partnersheet_output
 from .intake.report import write_problem_workbook
-from .intake.validate import Batch, collect_paths, validate_paths
+from .intake.validate import Batch
 from .samples import build_samples
 from .spec import builtin_templates
 from .workbook.generate import generate
@@ -48,14 +45,12 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
         files.append(DemoFile(path, f"blank {template.title} to send out"))
     samples = build_samples(returned, force=force)
     files.append(DemoFile(returned, f"{len(samples)} sample returns, a few of them flawed"))
-    outputs = [root / "problems.xlsx", root / "comparison.xlsx", root / "comparison-data.csv"]
-    inputs = inputs_apart_from_outputs(collect_paths([returned]), outputs, is_partnersheet_output)
-    batch = validate_paths(inputs)
-    problems = write_problem_workbook(batch, outputs[0], force)
+    # Compiled as `partnersheet compile` does it; the problems report comes from the same reading.
+    tidy = root / "comparison-data.csv"
+    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force)
+    batch = result.comparison.batch
+    problems = write_problem_workbook(batch, root / "problems.xlsx", force)
     files.append(DemoFile(problems, "every problem found, to send back to respondents"))
-    comparison = compile_batch(batch)
-    output = write_comparison(comparison, outputs[1], force)
-    files.append(DemoFile(output, "the comparison: start with its Summary sheet"))
-    tidy = write_tidy(comparison, outputs[2], force)
+    files.append(DemoFile(result.output, "the comparison: start with its Summary sheet"))
     files.append(DemoFile(tidy, "every value read, one per row, for your own analysis"))
-    return DemoResult(root, files, batch, output)
+    return DemoResult(root, files, batch, result.output)

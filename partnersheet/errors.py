@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class PartnersheetError(Exception):
     """Bad input or a refused action. ``exit_code`` is what the CLI exits with."""
@@ -33,3 +36,21 @@ class RosterError(PartnersheetError):
 
 class InputIsOutput(UsageError):
     """An output path is one of the files being read: writing it would replace an input."""
+
+
+class NothingReadable(UsageError):
+    """Not one of the inputs could be read, so there is nothing to compile. ``unreadable`` lists
+    the files with why each could not be read."""
+
+    def __init__(self, message: str, hint: str = "", unreadable: Sequence[Any] = ()) -> None:
+        super().__init__(message, hint)
+        self.unreadable = list(unreadable)
+
+
+class StrictRefusal(PartnersheetError):
+    """Strict mode: some inputs have errors, so nothing was written. ``bad`` of ``total`` files."""
+
+    def __init__(self, message: str, hint: str = "", *, bad: int = 0, total: int = 0) -> None:
+        super().__init__(message, hint)
+        self.bad = bad
+        self.total = total

@@ -755,3 +755,46 @@ def test_comparison_opens_in_libreoffice(compiled: Compiled, tmp_path: Path, sof
     rows = list(csv.reader(io.StringIO(text)))
     ch = next(r for r in rows if r and r[0] == CH)
     assert float(ch[1]) == pytest.approx(overall(CH), abs=0.005)
+
+
+def test_library_compile_to_applies_the_rules_and_names_no_flag(compiled: Compiled, tmp_path: Path) -> None:
+    """The rules of `compile` live in the library: the CLI only maps options and prints."""
+    from contextlib import contextmanager
+
+    from partnersheet import compile_to
+    from partnersheet.compile import CompileResult
+    from partnersheet.errors import NothingReadable, StrictRefusal, UsageError
+
+    totals: list[int] = []
+    ticks: list[int] = []
+
+    @contextmanager
+    def progress(total: int) -> Any:
+        totals.append(total)
+        yield ticks.append
+
+    out, data = tmp_path / "c.xlsx", tmp_path / "d.json"
+    result = compile_to([compiled.folder], out, data=data, progress=progress)
+    assert isinstance(result, CompileResult) and result.written == [out, data]
+    assert out.is_file() and data.is_file()
+    n = len(list(compiled.folder.iterdir()))
+    assert totals == [n] and sum(ticks) == n and len(result.inputs) == n
+    assert result.comparison.compiled == 9
+
+    refusals: list[tuple[type[Exception], Any]] = [
+        (StrictRefusal, lambda: compile_to([compiled.folder], tmp_path / "s.xlsx", strict=True)),
+        (NothingReadable, lambda: compile_to([compiled.folder / UNREADABLE_FILE], tmp_path / "n.xlsx")),
+        (UsageError, lambda: compile_to([compiled.folder], tmp_path / "c.csv")),
+        (UsageError, lambda: compile_to([compiled.folder], tmp_path / "x.xlsx", data=tmp_path / "d.txt")),
+    ]
+    for error, call in refusals:
+        with pytest.raises(error) as info:
+            call()
+        assert "--" not in str(info.value), str(info.value)
+    with pytest.raises(StrictRefusal) as strict:
+        compile_to([compiled.folder], tmp_path / "s.xlsx", strict=True)
+    assert (strict.value.bad, strict.value.total) == (2, n)
+    with pytest.raises(NothingReadable) as nothing:
+        compile_to([compiled.folder / UNREADABLE_FILE], tmp_path / "n.xlsx")
+    assert [Path(u.file).name for u in nothing.value.unreadable] == [UNREADABLE_FILE]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.xlsx", "d.json"]  # refused calls wrote nothing

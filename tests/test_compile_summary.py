@@ -12,7 +12,7 @@ from helpers import valid_effectiveness_values
 
 from partnersheet.compile.core import compile_paths
 from partnersheet.compile.sheets import write_comparison
-from partnersheet.compile.summary import ONE_PAGE_PARTNERSHIPS
+from partnersheet.compile.sheets.summary import ONE_PAGE_PARTNERSHIPS
 from partnersheet.spec import load_template
 from partnersheet.workbook.generate import generate_bytes, personalise
 

@@ -234,7 +234,8 @@ def missing_workbook_xml(tmp: Path, valid: Path) -> Path:
 
 
 def pdf(tmp: Path, valid: Path) -> Path:
-    path = tmp / "scan.pdf"
+    """A PDF sent in place of the workbook. (One named .pdf is skipped with a warning: test_formats.)"""
+    path = tmp / "scan.xlsx"
     path.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
     return path
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import openpyxl
 import pytest
+import test_formats  # noqa: F401  (registers the codes it covers)
+import test_hostile_reading  # noqa: F401
 import test_sorted_rows  # noqa: F401  (registers the label codes it covers)
 import test_tables  # noqa: F401  (registers the table codes it covers)
 import test_unusable_files  # noqa: F401  (registers the file-level codes it covers)
@@ -355,10 +357,13 @@ def test_names_missing_is_a_warning(tmp_path: Path, eff: Template) -> None:
 def test_field_not_found_when_one_name_is_deleted(tmp_path: Path, eff: Template) -> None:
     path = eff_workbook(tmp_path, eff)
     wb = openpyxl.load_workbook(path)
+    where = cell_of(path, "assessment_date")
     del wb.defined_names["ps_assessment_date"]
     wb.save(path)
     problems = problems_of(path)
-    assert [p.code for p in problems] == ["field-not-found"]  # the other names still work: no fallback
+    # The other names still work: no fallback. The date left in the unnamed cell is not lost.
+    assert [p.code for p in problems] == ["field-not-found", "stray-value"]
+    assert (problems[1].sheet, problems[1].cell, problems[1].value) == (*where, "2026-03-15")
     problem = problems[0]
     assert (problem.severity, problem.field_id, problem.file) == ("error", "assessment_date", str(path))
     assert eff.field("assessment_date").label in problem.message
@@ -708,8 +713,11 @@ def test_folders_are_searched_and_lock_and_hidden_files_skipped(tmp_path: Path, 
     shutil.copy(a, inbox / ".trash" / "copy.xlsx")  # would be a duplicate if it were read
     result = CliRunner().invoke(cli, ["validate", str(inbox), "--json"])
     assert result.exit_code == 0, result.output
-    files = [f["file"] for f in json.loads(result.stdout)["files"]]
-    assert sorted(files) == sorted(map(str, (a, b, c)))
+    files = {f["file"]: f for f in json.loads(result.stdout)["files"]}
+    notes = str(inbox / "notes.txt")  # not a workbook: listed as skipped, with a word, never silently
+    assert sorted(files) == sorted(map(str, (a, b, c, notes)))
+    assert files[notes]["status"] == "skipped"
+    assert [p["code"] for p in files[notes]["problems"]] == ["other-file"]
 
 
 def test_wrong_kinds_of_file_in_a_folder_are_reported_not_skipped(tmp_path: Path, eff: Template) -> None:

@@ -1,6 +1,6 @@
 """Returned workbooks -> one comparison: a tidy table, and the tables a director reads.
 
-This module only computes; ``compile_sheets`` draws the workbook. The spec drives every step:
+This module only computes; ``sheets`` draws the workbook, one module per sheet. The spec drives every step:
 indicators are the groups of a template's rubric section, scores and bands come from its rating
 scale, candidates are the blocks of a template's blocks section. Nothing here names a field id,
 a label or a threshold of the built-in templates.
@@ -24,9 +24,10 @@ from typing import Any
 from .. import __version__
 from ..errors import UsageError
 from ..files import atomic_write, display_name
+from ..intake.problems import ProblemCode
 from ..intake.read import Submission
 from ..intake.validate import Batch, validate_paths
-from ..spec import Template, TemplateRegistry
+from ..spec import Template, TemplateRegistry, as_registry
 from ..workbook.generate import document_date
 from ..workbook.xlsx_out import csv_safe
 from .candidates import CandidateTable, candidate_tables
@@ -44,6 +45,8 @@ from .scores import (
 from .versions import merge_versions, remap
 
 UNREADABLE = "unreadable"
+OUTSIDE_FORM = "(outside the form)"
+STRAY = str(ProblemCode.STRAY_VALUE)
 TIDY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file", "File"),
     ("workbook_id", "Workbook id"),
@@ -115,10 +118,14 @@ class Comparison:
     @property
     def tidy_count(self) -> int:
         """How many rows ``tidy_rows`` yields."""
-        return sum(len(sub.values) for sub in self.submissions)
+        return sum(len(sub.values) + len(sub.strays) for sub in self.submissions)
 
     def tidy_rows(self) -> Iterator[tuple[Any, ...]]:
-        """One row per value of every submission read, in TIDY_COLUMNS order. Nothing is dropped."""
+        """One row per value of every submission read, in TIDY_COLUMNS order. Nothing is dropped.
+
+        Text typed outside the answer cells follows each submission's answers, with no field id
+        and the field column saying it is outside the form.
+        """
         for sub in self.submissions:
             who = who_of(sub)
             status = self.status_of(sub)
@@ -141,6 +148,9 @@ class Comparison:
                     status,
                     v.error or "",
                 )
+            for v in sub.strays:  # typed outside the answer cells: kept, and said to be outside the form
+                text = v.formula if v.formula is not None else v.text
+                yield (*head, *tail, "", OUTSIDE_FORM, text, v.value, None, v.sheet, v.cell, status, STRAY)
 
     def closing_line(self, output: str) -> str:
         parts = [f"{len(self.excluded)} with problems, excluded from scores"]
@@ -163,14 +173,22 @@ def compile_paths(
 ) -> Comparison:
     """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read."""
     batch = validate_paths(paths, workers, progress, templates)
-    return compile_batch(batch, compiled_at)
+    return compile_batch(batch, compiled_at, templates)
 
 
-def compile_batch(batch: Batch, compiled_at: datetime | None = None) -> Comparison:
-    """Compile an already validated batch."""
+def compile_batch(
+    batch: Batch, compiled_at: datetime | None = None, templates: TemplateRegistry | None = None
+) -> Comparison:
+    """Compile an already validated batch.
+
+    ``templates`` is the registry the batch was read with (default: built-ins and
+    $PARTNERSHEET_TEMPLATES): versions without returns still carry renames between versions.
+    """
     subs = sorted(batch.submissions, key=lambda s: s.file)
+    registry = as_registry(templates)
     merged = {
-        tid: merge_versions(s.template for s in subs if s.template_id == tid) for tid in {s.template_id for s in subs}
+        tid: merge_versions((s.template for s in subs if s.template_id == tid), via=registry.versions(tid))
+        for tid in {s.template_id for s in subs}
     }
     subs = [remap(s, merged[s.template_id]) for s in subs]
     error_files = {f.file for f in batch.files if f.errors and f.status != UNREADABLE}
@@ -264,7 +282,7 @@ def tidy_json(comparison: Comparison) -> bytes:
 
 def check_tidy_path(path: Path) -> None:
     if path.suffix.lower() not in TIDY_SUFFIXES:
-        raise UsageError(f"{path}: the data export must end in .csv or .json", "e.g. --data tidy.csv")
+        raise UsageError(f"{path}: the data export must end in .csv or .json", "name it e.g. tidy.csv or tidy.json")
 
 
 def write_tidy(comparison: Comparison, path: Path, force: bool = False) -> Path:

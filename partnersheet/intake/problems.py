@@ -107,6 +107,24 @@ class ProblemCode(StrEnum):
         "partnersheet failed on this file ({detail})",
         "this is a bug: please report it with the file if you can",
     )
+    READER_CRASHED = (
+        "reader-crashed",
+        ERROR,
+        "reading this file stopped the process reading it ({detail}); the other files were read",
+        "this is a bug: please report it with the file if you can; ask for the workbook to be saved again",
+    )
+    UNSUPPORTED_SPREADSHEET = (
+        "unsupported-spreadsheet",
+        ERROR,
+        "a spreadsheet partnersheet cannot read ({detail})",
+        "open it in the program that made it, use Save As > Excel Workbook (.xlsx), and send that",
+    )
+    OTHER_FILE = (
+        "other-file",
+        WARNING,
+        "skipped: {detail}, not a returned workbook",
+        "if it holds someone's answers, ask them for the completed .xlsx workbook instead",
+    )
     # The workbook's structure.
     TEMPLATE_ALTERED = (
         "template-altered",
@@ -162,6 +180,18 @@ class ProblemCode(StrEnum):
         ERROR,
         "{label} was changed from {other!r} to {value!r}",
         "put back {other!r}; if it was wrong, ask the coordinator for a new workbook",
+    )
+    FAR_VALUE = (
+        "far-value",
+        WARNING,
+        "a value far outside the form at {cell} was not read ({detail})",
+        "if it is an answer, move it into its answer cell; otherwise delete it (Ctrl+End shows the last used cell)",
+    )
+    STRAY_VALUE = (
+        "stray-value",
+        WARNING,
+        "{value!r} was typed in cell {cell}, outside the answer cells, so it is not an answer",
+        "move it into the answer cell it belongs to; until then it is kept in the comparison's Data sheet",
     )
     # Answers.
     REQUIRED_MISSING = (

@@ -2,18 +2,18 @@
 
 Why python-calamine: it reads cell values ~30x faster than openpyxl and keeps each cell's own type
 (a form column mixes dates, numbers and text). It has no API for defined names or formulas, so
-those come from the workbook XML after the safety checks in ``safety.py``: ``xl/workbook.xml`` with
-expat directly (no tree; DTDs refused), the rest with defusedxml.
+those come from the workbook XML after the safety checks in ``safety.py`` (see ``book.py`` and
+``xmlbook.py``, which also bound every sheet to the area a template can fill).
 Fields are found by their defined names, so inserted rows and renamed sheets still read; when the
 names are gone we fall back to the spec's positions and say so. Either way each answer is checked
 against the label beside it (``labels.py``): names stay put when rows are sorted, labels move with
-their values. The input file is only ever read.
+their values. Values typed outside the answer cells are kept as strays and reported. The input file
+is only ever read.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import stat
@@ -23,28 +23,28 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.parsers import expat
 
-from defusedxml import ElementTree as SafeET
-from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, as_registry, template_by_hash
-from ..spec.names import ANSWER_NAME_PREFIX, META_SHEET, PROPERTY_PREFIX
 from ..types import parse as normalise
-from ..types.parsing import as_text
-from .labels import find_by_labels, follow_labels
+from ..types.parsing import as_text, collapse
+from ..workbook.layout import layout_for
+from .book import Book as _Book
+from .book import open_book
+from .labels import find_by_labels, follow_labels, meanings_for
 from .problems import Problem, ProblemCode, make_problem
-from .safety import Opened, Unusable, sniff_and_open
+from .safety import Unusable, sniff_and_open
 from .tables import follow_tables
+from .xmlbook import plain_ref
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-NS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
-_REF = re.compile(r"^\$?(?:'((?:[^']|'')+)'|([^'!.$][^!]*?))[!.]\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+# When names are lost, how far below its place an answer's label is looked for (rows inserted).
+LABEL_SEARCH_ROWS = 40
+# How far beyond a form's last row and column a returned sheet is read (rows and columns people
+# insert); anything further out is reported by position and never loaded.
+ROW_MARGIN = 200
+COL_MARGIN = 16
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class Submission:
     identity: dict[str, str]
     values: dict[str, Value]
     problems: list[Problem] = field(default_factory=list)
+    strays: list[Value] = field(default_factory=list)
+    """What was typed on a form sheet outside the answer cells (``field_id`` empty), kept and reported."""
 
     @property
     def template_id(self) -> str:
@@ -107,193 +109,9 @@ class Unreadable:
     problem: Problem
 
 
-@lru_cache(maxsize=8192)  # workbooks from one template carry the same references
-def _parse_ref(text: str) -> tuple[str, int, int] | None:
-    """``'Sheet name'!$C$5`` (Excel) or ``$'Sheet name'.$C$5`` (ODF) -> (sheet, row, col)."""
-    match = _REF.match(text.strip().lstrip("="))
-    if not match:
-        return None
-    sheet = match[1].replace("''", "'") if match[1] is not None else match[2]
-    row, col = xl_cell_to_rowcol(f"{match[3].upper()}{match[4]}")
-    return sheet, row, col
-
-
-def _refuse_dtd(*_: Any) -> None:
-    raise Unusable(ProblemCode.XML_ENTITIES)
-
-
-def _elements(data: bytes, part: str, wanted: set[str]) -> list[tuple[str, dict[str, str], str]]:
-    """(tag, attributes, text) of the ``wanted`` elements, in document order, straight from expat.
-
-    Tags and attribute names come as ``{namespace}name``, like ElementTree's. No tree is built,
-    which makes this several times faster than defusedxml's ElementTree on ``xl/workbook.xml``,
-    and it is as strict: any document type or entity declaration is refused.
-    """
-    found: list[tuple[str, dict[str, str], str]] = []
-    current: list[Any] = []
-    text: list[str] = []
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        if not current and "{" + tag in wanted:
-            current.append("{" + tag)
-            current.append({("{" + k if "}" in k else k): v for k, v in attrs.items()})
-            text.clear()
-
-    def end(tag: str) -> None:
-        if current and current[0] == "{" + tag:
-            found.append((current[0], current[1], "".join(text)))
-            current.clear()
-
-    def chars(data: str) -> None:
-        if current:
-            text.append(data)
-
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.buffer_text = True
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parser.StartDoctypeDeclHandler = _refuse_dtd
-    parser.EntityDeclHandler = _refuse_dtd
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise Unusable(ProblemCode.CORRUPT, f"{part} is not valid XML ({exc})") from None
-    return found
-
-
 _cell_name = lru_cache(maxsize=8192)(xl_rowcol_to_cell)
-
-
-class _Book:
-    """The parts of one workbook we need: sheet names, defined names, formulas, cell values."""
-
-    def __init__(self, opened: Opened, data: bytes) -> None:
-        self.opened = opened
-        self.names: dict[str, tuple[str, int, int] | None] = {}
-        self.sheet_parts: dict[str, str] = {}
-        self.formulas: dict[str, dict[tuple[int, int], str]] = {}
-        if opened.kind == "xlsx":
-            self._xlsx_structure()
-        else:
-            self._ods_structure()
-        try:
-            self.calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            self.sheet_names = list(self.calamine.sheet_names)
-        except Exception as exc:  # calamine raises its own error types for damaged parts
-            raise Unusable(ProblemCode.CORRUPT, f"cannot read cells: {exc}") from None
-        self._grids: dict[str, list[list[Any]]] = {}
-
-    def _xlsx_structure(self) -> None:
-        wanted = {f"{NS_MAIN}sheet", f"{NS_MAIN}definedName", f"{NS_PKG_REL}Relationship"}
-        found = _elements(self.opened.read_part("xl/workbook.xml"), "xl/workbook.xml", wanted)
-        if self.opened.has("xl/_rels/workbook.xml.rels"):
-            rels = "xl/_rels/workbook.xml.rels"
-            found += _elements(self.opened.read_part(rels), rels, wanted)
-        targets = {}
-        for tag, attrs, _ in found:
-            if tag == f"{NS_PKG_REL}Relationship":
-                target = attrs.get("Target", "")
-                target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                targets[attrs.get("Id")] = target
-        for tag, attrs, text in found:
-            if tag == f"{NS_MAIN}sheet":
-                part = targets.get(attrs.get(f"{NS_REL}id"))
-                if part:
-                    self.sheet_parts[attrs.get("name", "")] = part
-            elif tag == f"{NS_MAIN}definedName":
-                name = attrs.get("name", "")
-                if name.startswith(ANSWER_NAME_PREFIX) and attrs.get("localSheetId") is None:
-                    self.names[name] = _parse_ref(text)
-
-    def _ods_structure(self) -> None:
-        content = self.opened.read_part("content.xml")
-        root = self._parse(content, "content.xml")
-        for named in root.iter(f"{NS_TABLE}named-range"):
-            name = named.get(f"{NS_TABLE}name", "")
-            if name.startswith(ANSWER_NAME_PREFIX):
-                self.names[name] = _parse_ref(named.get(f"{NS_TABLE}cell-range-address", ""))
-        if b"table:formula=" in content:
-            for table in root.iter(f"{NS_TABLE}table"):
-                self.formulas[table.get(f"{NS_TABLE}name", "")] = _ods_formulas(table)
-
-    def _parse(self, data: bytes, part: str) -> Any:
-        try:
-            return SafeET.fromstring(data)
-        except SafeET.ParseError as exc:
-            raise Unusable(ProblemCode.CORRUPT, f"{part} is not valid XML ({exc})") from None
-        except Exception as exc:  # defusedxml's EntitiesForbidden, DTDForbidden, ...
-            if "Forbidden" in type(exc).__name__:
-                raise Unusable(ProblemCode.XML_ENTITIES) from None
-            raise Unusable(ProblemCode.CORRUPT, f"{part}: {exc}") from None
-
-    def _xml(self, part: str) -> Any:
-        return self._parse(self.opened.read_part(part), part)
-
-    def grid(self, sheet: str) -> list[list[Any]]:
-        if sheet not in self._grids:
-            try:
-                rows = self.calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            except Exception as exc:
-                raise Unusable(ProblemCode.CORRUPT, f"cannot read sheet {sheet!r}: {exc}") from None
-            self._grids[sheet] = rows
-            if self.opened.kind == "xlsx" and sheet not in self.formulas:
-                self.formulas[sheet] = self._xlsx_formulas(sheet)
-        return self._grids[sheet]
-
-    def _xlsx_formulas(self, sheet: str) -> dict[tuple[int, int], str]:
-        part = self.sheet_parts.get(sheet)
-        if not part or not self.opened.has(part):
-            return {}
-        data = self.opened.read_part(part)
-        if b"<f>" not in data and b"<f " not in data:
-            return {}  # the usual case: no formulas at all, no parsing needed
-        found = {}
-        for cell in self._parse(data, part).iter(f"{NS_MAIN}c"):
-            formula = cell.find(f"{NS_MAIN}f")
-            if formula is not None:
-                row, col = xl_cell_to_rowcol(cell.get("r", "A1"))
-                found[(row, col)] = "=" + (formula.text or "")
-        return found
-
-    def cell(self, sheet: str, row: int, col: int) -> tuple[Any, str | None]:
-        grid = self.grid(sheet)
-        raw = grid[row][col] if row < len(grid) and col < len(grid[row]) else None
-        formula = self.formulas.get(sheet, {}).get((row, col))
-        return (None if raw == "" else raw), formula
-
-    def meta(self) -> dict[str, str]:
-        """The hidden _meta sheet, or the custom document properties if the sheet is gone."""
-        if META_SHEET in self.sheet_names:
-            rows = self.grid(META_SHEET)
-            return {as_text(r[0]).strip(): as_text(r[1]).strip() for r in rows[1:] if len(r) >= 2 and r[0]}
-        if self.opened.kind == "xlsx" and self.opened.has("docProps/custom.xml"):
-            root = self._xml("docProps/custom.xml")
-            found = {}
-            for prop in root.iter(f"{NS_CUSTOM}property"):
-                name = prop.get("name", "")
-                if name.startswith(PROPERTY_PREFIX) and len(prop):
-                    value = (prop[0].text or "").strip()
-                    found[name.removeprefix(PROPERTY_PREFIX)] = "" if value == "-" else value
-            return found
-        return {}
-
-
-def _ods_formulas(table: Any) -> dict[tuple[int, int], str]:
-    found: dict[tuple[int, int], str] = {}
-    row = 0
-    for row_el in table.iter(f"{NS_TABLE}table-row"):
-        col = 0
-        for cell in row_el:
-            if cell.tag not in (f"{NS_TABLE}table-cell", f"{NS_TABLE}covered-table-cell"):
-                continue
-            repeat = int(cell.get(f"{NS_TABLE}number-columns-repeated", "1"))
-            formula = cell.get(f"{NS_TABLE}formula")
-            if formula:
-                found[(row, col)] = formula.split(":", 1)[-1] if formula.startswith("of:") else formula
-            col += min(repeat, 16384)
-        row += min(int(row_el.get(f"{NS_TABLE}number-rows-repeated", "1")), 1_048_576)
-    return found
+_rowcol = lru_cache(maxsize=8192)(xl_cell_to_rowcol)
+_REF_CELL = re.compile(r"^\$?[A-Z]{1,3}\$?\d{1,7}$")
 
 
 def _load(path: Path) -> bytes:
@@ -350,12 +168,24 @@ def read_submission(
         return Unreadable(
             name, digest, make_problem(ProblemCode.INTERNAL_ERROR, name, detail=f"{type(exc).__name__}: {exc}")
         )
+    except BaseException as exc:  # a panic inside python-calamine (pyo3 raises it as a BaseException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        return Unreadable(name, digest, make_problem(ProblemCode.INTERNAL_ERROR, name, detail=f"panic: {exc}"))
+
+
+def _bounds(registry: TemplateRegistry) -> tuple[int, int]:
+    """Rows and columns a returned sheet is read to: the largest form of these templates plus margins."""
+    sheets = [sl for found in registry.found for sl in layout_for(found.template).sheets]
+    rows = max((sl.last_row for sl in sheets), default=0) + 1 + ROW_MARGIN
+    cols = max((sl.last_col for sl in sheets), default=0) + 1 + COL_MARGIN
+    return rows, cols
 
 
 def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateRegistry) -> Submission:
     opened = sniff_and_open(path, data)
     try:
-        book = _Book(opened, data)
+        book = open_book(opened, *_bounds(registry))
         meta = book.meta()
         template_id = meta.get("template_id", "")
         if not template_id:
@@ -377,14 +207,84 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
                 )
             )
         values = _read_values(book, template, name, problems, same_wording=version == template.version)
+        strays = _strays(book, template, values, problems)
+        problems += _far_problems(book, name) + [
+            make_problem(ProblemCode.STRAY_VALUE, name, sheet=v.sheet, cell=v.cell, value=v.formula or v.text)
+            for v in strays
+        ]
         identity = {key: meta.get(key, "") for key in IDENTITY_KEYS}
         return Submission(
-            name, digest, template, version, spec_hash, meta.get("workbook_id", ""), identity, values, problems
+            name, digest, template, version, spec_hash, meta.get("workbook_id", ""), identity, values, problems, strays
         )
     except zipfile.BadZipFile as exc:
         raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
     finally:
-        opened.zip.close()
+        opened.close()
+
+
+def _far_problems(book: _Book, name: str) -> list[Problem]:
+    """One warning per sheet with values beyond the bounds, naming the first of them; none was read."""
+    problems = []
+    for sheet, cells in book.far.items():
+        beyond = plain_ref(book.rows - 1, book.cols - 1)
+        detail = f"{cells.count} cell{'s' * (cells.count != 1)} beyond {beyond}"
+        problems.append(
+            make_problem(
+                ProblemCode.FAR_VALUE,
+                name,
+                sheet=sheet,
+                cell=plain_ref(*min(cells.sample)),
+                detail=detail,
+                context={"cells": [plain_ref(*c) for c in sorted(cells.sample)], "count": cells.count},
+            )
+        )
+    return problems
+
+
+_TEXTS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _template_texts(template: Template) -> tuple[frozenset[str], frozenset[str]]:
+    """Every text the template puts on its form sheets (titles, labels, criteria): as written, and collapsed."""
+    key = (template.id, template.spec_hash)
+    if key not in _TEXTS:
+        written = frozenset(c.text for sl in layout_for(template).sheets for c in sl.cells)
+        _TEXTS[key] = written, frozenset(map(collapse, written))
+    return _TEXTS[key]
+
+
+def _strays(book: _Book, template: Template, values: dict[str, Value], problems: list[Problem]) -> list[Value]:
+    """Values on the form sheets that are neither an answer, nor an answer's label, nor the template's
+    own text, nor a cell a problem already names (an edited label and the answer it left unused)."""
+    answers: dict[str, set[tuple[int, int]]] = {}
+    meanings = meanings_for(template)
+    for v in values.values():
+        r, c = _rowcol(v.cell)
+        answers.setdefault(v.sheet, set()).add((r, c))
+        m = meanings.fields.get(v.field_id)
+        if m is not None:  # its label, even when worded otherwise (a return of unknown version)
+            answers[v.sheet].add((r + m.d_row, c + m.d_col))
+    for p in problems:
+        named = [p.cell, p.context.get("answer_cell", ""), *p.context.get("answer_cells", ())]
+        named += [part.strip() for part in str(p.context.get("detail", "")).split(",")] if p.sheet else []
+        for ref in named:
+            if p.sheet and ref and _REF_CELL.match(ref):
+                answers.setdefault(p.sheet, set()).add(_rowcol(ref))
+    written, collapsed = _template_texts(template)
+    strays = []
+    for sheet in sorted(answers, key=book.sheet_names.index):
+        formulas = book.formulas.get(sheet, {})
+        mine = answers[sheet]
+        for r, line in enumerate(book.grid(sheet)):
+            for c, raw in enumerate(line):
+                if (raw == "" and (r, c) not in formulas) or (r, c) in mine:
+                    continue
+                formula = formulas.get((r, c))
+                if formula is None and raw.__class__ is str and (raw in written or collapse(raw) in collapsed):
+                    continue
+                value = None if raw == "" else raw
+                strays.append(Value("", value, as_text(raw), value, None, sheet, _cell_name(r, c), formula=formula))
+    return strays
 
 
 def _template_of(

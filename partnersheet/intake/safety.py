@@ -22,6 +22,13 @@ MAX_TOTAL_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_ENTRY_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_RATIO = 200
 RATIO_FLOOR = 1 * 1024 * 1024  # small entries may compress very well; only big ones are judged
+# Other kinds of document people keep beside returns (cover letters, scans, notes): when the name and
+# the content agree, such a file is listed as skipped with a warning, not as an unusable workbook.
+OTHER_DOCUMENTS = frozenset(
+    {".pdf", ".doc", ".docx", ".odt", ".rtf", ".txt", ".md", ".pptx", ".ppt", ".png", ".jpg", ".jpeg", ".gif"}
+    | {".heic", ".msg", ".eml", ".html", ".htm"}
+)
+_WORD = "a Word or PowerPoint document"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
@@ -39,12 +46,20 @@ class Unusable(Exception):
 
 @dataclass(frozen=True)
 class Opened:
-    """A file that passed the checks: its kind ("xlsx" or "ods"), zip handle, and every entry inflated."""
+    """A file that passed the checks: its kind ("xlsx", "ods" or "fods"), its bytes, every zip entry inflated.
+
+    A flat .fods is one XML document, not a zip: it stands as the part "content.xml".
+    """
 
     path: Path
     kind: str
-    zip: zipfile.ZipFile
+    zip: zipfile.ZipFile | None
     parts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    data: bytes = field(default=b"", repr=False)
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
 
     def read_part(self, name: str) -> bytes:
         """One zip entry (already inflated, within its declared size); refuse XML that declares a DTD."""
@@ -55,7 +70,7 @@ class Opened:
         return data
 
     def has(self, name: str) -> bool:
-        return name in self.zip.NameToInfo
+        return name in self.parts
 
 
 _XML_START = re.compile(rb"[ \t\r\n]*<")
@@ -159,15 +174,33 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
         # Encrypted .xlsx files are OLE containers holding an "EncryptedPackage" stream.
         if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptionInfo" in data:
             raise Unusable(ProblemCode.ENCRYPTED)
+        if path.suffix.lower() in OTHER_DOCUMENTS:  # Word 97-2003 .doc, Outlook .msg: the same container
+            raise Unusable(ProblemCode.OTHER_FILE, f"a {path.suffix.lower()} file")
         raise Unusable(ProblemCode.LEGACY_XLS)
     if not head.startswith(b"PK"):
+        if _is_flat_ods(data[:FLAT_HEAD]):
+            refuse_dtd(data)
+            return Opened(path, "fods", None, {"content.xml": data}, data)
         suffix = path.suffix.lower()
-        if suffix in (".csv", ".tsv", ".txt") or _looks_like_csv(head):
+        other = suffix in OTHER_DOCUMENTS  # named as another kind of document: skipped with a warning
+        if head.startswith(b"\x1f\x8b"):
+            if b"gnm:" in _gunzip_head(data) or suffix == ".gnumeric":
+                raise Unusable(ProblemCode.UNSUPPORTED_SPREADSHEET, "a Gnumeric .gnumeric workbook")
+            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "a compressed (gzip) file")
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in head or b'progid="Excel.Sheet"' in head:
+            raise Unusable(ProblemCode.UNSUPPORTED_SPREADSHEET, "an Excel 2003 XML spreadsheet")
+        if b"<gnm:Workbook" in head:
+            raise Unusable(ProblemCode.UNSUPPORTED_SPREADSHEET, "a Gnumeric .gnumeric workbook")
+        if head.startswith(b"%PDF"):
+            raise Unusable(ProblemCode.OTHER_FILE if other else ProblemCode.NOT_A_SPREADSHEET, "a PDF")
+        if other and not suffix == ".txt":
+            raise Unusable(ProblemCode.OTHER_FILE, f"a {suffix} file")
+        if suffix in (".csv", ".tsv") or _looks_like_csv(head):
             raise Unusable(ProblemCode.CSV_FILE)
+        if suffix == ".txt":
+            raise Unusable(ProblemCode.OTHER_FILE, "a text file")
         if head.lstrip().startswith((b"<?xml", b"<html", b"<!DOCTYPE", b"<HTML")):
             raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "an XML or web page file")
-        if head.startswith(b"%PDF"):
-            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "a PDF")
         raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "unrecognised content")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -183,7 +216,10 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
         elif "mimetype" in names and zf.read("mimetype").strip() == ODS_MIMETYPE:
             kind = "ods"
         elif "word/document.xml" in names or "ppt/presentation.xml" in names:
-            raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "a Word or PowerPoint document")
+            other = path.suffix.lower() in OTHER_DOCUMENTS
+            raise Unusable(ProblemCode.OTHER_FILE if other else ProblemCode.NOT_A_SPREADSHEET, _WORD)
+        elif any(n.startswith("Index/") for n in names):
+            raise Unusable(ProblemCode.UNSUPPORTED_SPREADSHEET, "an Apple Numbers file")
         elif "xl/workbook.bin" in names:
             raise Unusable(ProblemCode.NOT_A_SPREADSHEET, "an Excel binary .xlsb workbook; save it as .xlsx")
         else:
@@ -197,7 +233,25 @@ def sniff_and_open(path: Path, data: bytes) -> Opened:
     except Exception as exc:
         zf.close()
         raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
-    return Opened(path, kind, zf, parts)
+    return Opened(path, kind, zf, parts, data)
+
+
+FLAT_HEAD = 64 * 1024
+_FLAT_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?document[\s>]")
+
+
+def _is_flat_ods(head: bytes) -> bool:
+    """A flat OpenDocument spreadsheet (.fods): one XML document whose root names the spreadsheet type."""
+    start = head.lstrip()
+    return start.startswith(b"<") and bool(_FLAT_ROOT.search(head)) and ODS_MIMETYPE in head
+
+
+def _gunzip_head(data: bytes) -> bytes:
+    """The first few kB of a gzip file, inflated no further."""
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data[:65536], 4096)
+    except zlib.error:
+        return b""
 
 
 def _looks_like_csv(head: bytes) -> bool:

@@ -8,11 +8,12 @@ It returns a report; it never prints and never decides an exit code.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +22,18 @@ from ..spec import IDENTITY_KEYS, TemplateRegistry, as_registry
 from .problems import ERROR, WARNING, Problem, ProblemCode, make_problem
 from .read import Submission, Unreadable, read_submission
 
-# Spreadsheet-like files people send back; the wrong kinds are picked up too so they are reported, not skipped.
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".xlsb", ".csv", ".numbers")
 PARALLEL_FROM = 150  # below this, starting worker processes costs more than it saves
 CHUNK = 16
+QUIETLY_SKIPPED = (".", "~$")  # hidden files and folders, Office lock files
 
 
 def collect_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Expand folders into the workbooks inside them; skip Office lock files and hidden files.
+    """Expand folders into every file inside them, except hidden files and Office lock files.
 
-    Files named directly are kept whatever their name, so a wrong file gets a clear problem; so is
-    a folder that cannot be listed, so it is reported rather than skipped.
+    Every other file is listed, whatever its name: reading tells a workbook from anything else by
+    its content, so a wrong kind of file gets a problem saying what it is, never silence. Links
+    to folders are followed, each folder once (a link to a parent cannot loop). Files named
+    directly are kept whatever their name; so is a folder that cannot be listed, so it is reported.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
@@ -50,11 +52,19 @@ def collect_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         def note_refused(exc: OSError, refused: list[Path] = refused) -> None:
             refused.append(Path(exc.filename))
 
-        for folder, dirs, files in os.walk(path, onerror=note_refused):
-            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "~$")))
-            for name in sorted(files):
-                if not name.startswith((".", "~$")) and Path(name).suffix.lower() in WORKBOOK_SUFFIXES:
-                    found.append(Path(folder, name))
+        seen: set[tuple[int, int]] = set()
+        for folder, dirs, files in os.walk(path, onerror=note_refused, followlinks=True):
+            try:
+                info = os.stat(folder)
+            except OSError:
+                dirs[:] = []
+                continue
+            if (info.st_dev, info.st_ino) in seen:  # reached again through a link
+                dirs[:] = []
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            dirs[:] = sorted(d for d in dirs if not d.startswith(QUIETLY_SKIPPED))
+            found.extend(Path(folder, name) for name in sorted(files) if not name.startswith(QUIETLY_SKIPPED))
         found.extend(refused)
     unique: dict[str, Path] = {}
     for p in found:
@@ -184,11 +194,15 @@ def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
 def read_many(
     paths: list[Path], workers: int | None = None, templates: TemplateRegistry | None = None
 ) -> Iterator[Submission | Unreadable]:
-    """Read files in order, in two processes for big batches; results stream back as they finish.
+    """Read files, in two processes for big batches; results stream back as they finish.
 
     The registry pickles as its folders, so worker processes know the same user templates.
+    A file that kills the process reading it (a crash in a native library, memory exhausted)
+    must not cost the others their results: when the pool breaks, the files that were being read
+    at that moment are read again each in a process of its own, the one that breaks again is
+    reported as ``reader-crashed``, and the rest of the batch goes on in a fresh pool.
     """
-    read = partial(read_submission, templates=as_registry(templates))
+    registry = as_registry(templates)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(paths) >= PARALLEL_FROM else 1
     gc_was_enabled = gc.isenabled()
@@ -196,13 +210,68 @@ def read_many(
     try:
         if workers <= 1:
             for path in paths:
-                yield read(path)
-        else:
-            with ProcessPoolExecutor(workers) as pool:
-                yield from pool.map(read, paths, chunksize=CHUNK)
+                yield read_submission(path, registry)
+            return
+        todo = list(paths)
+        while todo:
+            suspects: list[Path] = []
+            yield from _pooled(todo, workers, suspects, registry)
+            for path in suspects:
+                yield _read_alone(path, registry)
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _read_chunk(paths: list[Path], registry: TemplateRegistry) -> list[Submission | Unreadable]:
+    return [read_submission(path, registry) for path in paths]
+
+
+def _pooled(
+    todo: list[Path], workers: int, suspects: list[Path], registry: TemplateRegistry
+) -> Iterator[Submission | Unreadable]:
+    """Read ``todo`` in a pool, a few chunks in flight at a time, removing each file from it as it is read.
+
+    If the pool breaks, the files of the chunks in flight are moved to ``suspects`` and the rest
+    stay in ``todo``.
+    """
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    todo.clear()
+    in_flight: dict[Future[list[Submission | Unreadable]], list[Path]] = {}
+    with ProcessPoolExecutor(workers) as pool:
+        try:
+            while chunks or in_flight:
+                while chunks and len(in_flight) < 2 * workers:
+                    chunk = chunks.pop(0)
+                    in_flight[pool.submit(_read_chunk, chunk, registry)] = chunk
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    results = future.result()  # raises BrokenProcessPool when a worker died
+                    del in_flight[future]
+                    yield from results
+        except BrokenProcessPool:
+            for future, chunk in in_flight.items():
+                if future.done() and future.exception() is None:
+                    yield from future.result()
+                else:
+                    suspects.extend(chunk)
+            todo.extend(path for chunk in chunks for path in chunk)
+
+
+def _read_alone(path: Path, registry: TemplateRegistry) -> Submission | Unreadable:
+    """Read one file in a process of its own; if that process dies, the file is the reason."""
+    with ProcessPoolExecutor(1) as pool:
+        try:
+            return pool.submit(read_submission, path, registry).result()
+        except BrokenProcessPool:
+            pass
+    name = str(path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    detail = "the reading process was ended by the operating system"
+    return Unreadable(name, digest, make_problem(ProblemCode.READER_CRASHED, name, detail=detail))
 
 
 @dataclass

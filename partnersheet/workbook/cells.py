@@ -8,8 +8,8 @@ Two things about XlsxWriter and Excel decide this module:
   XlsxWriter writes strings in its constant-memory mode: every reader gets exactly the text typed.
   (A rich string of two runs would also be escaped, but calamine misreads ``_xHHHH_`` escapes
   inside runs.)
-- A cell holds at most 32,767 UTF-16 code units (an emoji counts two); a row is at most 409 points
-  tall. Longer text is cut at a character boundary and ends with a visible note saying so.
+- A cell holds at most 32,767 UTF-16 code units (an emoji counts two). Longer text is cut at a
+  character boundary and ends with a visible note saying so. (Row heights: ``style.py``.)
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from .style import row_height  # noqa: F401  (its home is style.py; kept importable from here)
+
 EXCEL_MAX_TEXT = 32767  # UTF-16 code units
-MAX_ROW_HEIGHT = 409.0  # points
 CUT_NOTE = " [… cut here: an Excel cell holds at most 32,767 characters]"
 RICH_START, RICH_END = "<r>", "</r>"
 # Text that needs work before it can sit in XML: markup characters, control characters (which
@@ -51,11 +52,6 @@ def fit_text(text: str, note: str = CUT_NOTE) -> str:
     if len(text) <= EXCEL_MAX_TEXT // 2 or utf16_len(text) <= EXCEL_MAX_TEXT:
         return text
     return _cut(text, EXCEL_MAX_TEXT - utf16_len(note)) + note
-
-
-def row_height(points: float) -> float:
-    """A row height Excel accepts: at most 409 points."""
-    return min(points, MAX_ROW_HEIGHT)
 
 
 def mistaken_for_markup(text: str) -> bool:

@@ -22,8 +22,28 @@ from ..errors import UsageError
 from ..files import atomic_write, check_writable, display_name
 from ..spec import IDENTITY_KEYS, Field, Template
 from ..spec.names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET, PROPERTY_PREFIX
-from .cells import TextWorkbook, row_height, write_text
-from .layout import LINE_HEIGHT, SheetLayout, layout_for, wrapped_lines
+from .cells import TextWorkbook, write_text
+from .layout import SheetLayout, layout_for
+from .style import (
+    BAND_BORDER,
+    BAND_FILL,
+    GRID,
+    INPUT_BORDER,
+    INPUT_FILL,
+    LETTER,
+    LIGHT_FILL,
+    MARGINS,
+    MUTED_TEXT,
+    NAVY,
+    NOTE_TEXT,
+    PREFILLED_BORDER,
+    PREFILLED_FILL,
+    WHITE,
+    fit_height,
+    footer,
+    print_setup,
+    row_height,
+)
 
 INSTRUCTIONS_WIDTH = 100
 WORKBOOK_ID_NAMESPACE = uuid.UUID("6f1c1c2e-6a0e-4f3e-9a53-2f1d8f0c7a11")
@@ -36,38 +56,35 @@ WORKBOOK_OPTIONS = {
     "strings_to_numbers": False,
 }
 
-NAVY = "#1F3864"
-INPUT_FILL = "#FFF7D6"
-INPUT_BORDER = "#B89B3C"
 STYLES: dict[str, dict[str, Any]] = {
     "title": {"bold": True, "font_size": 16, "font_color": NAVY, "valign": "vcenter"},
-    "subtitle": {"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"},
+    "subtitle": {"italic": True, "font_color": NOTE_TEXT, "text_wrap": True, "valign": "top"},
     "section": {"bold": True, "font_size": 13, "font_color": NAVY, "bottom": 2, "bottom_color": NAVY},
     "header": {
         "bold": True,
-        "font_color": "#FFFFFF",
+        "font_color": WHITE,
         "bg_color": NAVY,
         "text_wrap": True,
         "valign": "vcenter",
         "border": 1,
-        "border_color": "#FFFFFF",
+        "border_color": WHITE,
     },
-    "band": {"bold": True, "bg_color": "#D9E2F3", "font_color": NAVY, "border": 1, "border_color": "#8EA9DB"},
+    "band": {"bold": True, "bg_color": BAND_FILL, "font_color": NAVY, "border": 1, "border_color": BAND_BORDER},
     "group": {
         "bold": True,
         "text_wrap": True,
         "valign": "top",
-        "bg_color": "#D9E2F3",
+        "bg_color": BAND_FILL,
         "border": 1,
-        "border_color": "#8EA9DB",
+        "border_color": BAND_BORDER,
     },
-    "label": {"bold": True, "text_wrap": True, "valign": "top", "border": 1, "border_color": "#D0D0D0"},
-    "label_small": {"font_size": 9, "bold": True, "font_color": "#404040", "text_wrap": True, "valign": "bottom"},
-    "criterion": {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#D0D0D0"},
-    "blank": {"bg_color": "#F2F2F2"},
+    "label": {"bold": True, "text_wrap": True, "valign": "top", "border": 1, "border_color": GRID},
+    "label_small": {"font_size": 9, "bold": True, "font_color": NOTE_TEXT, "text_wrap": True, "valign": "bottom"},
+    "criterion": {"text_wrap": True, "valign": "top", "border": 1, "border_color": GRID},
+    "blank": {"bg_color": LIGHT_FILL},
     "text": {"text_wrap": True, "valign": "top"},
     "heading": {"bold": True, "font_size": 12, "font_color": NAVY},
-    "small": {"font_size": 9, "font_color": "#595959", "text_wrap": True, "valign": "top"},
+    "small": {"font_size": 9, "font_color": MUTED_TEXT, "text_wrap": True, "valign": "top"},
 }
 INPUT_BASE = {
     "locked": False,
@@ -79,9 +96,9 @@ INPUT_BASE = {
 }
 PREFILLED = {
     "locked": True,
-    "bg_color": "#E7E6E6",
+    "bg_color": PREFILLED_FILL,
     "border": 1,
-    "border_color": "#A6A6A6",
+    "border_color": PREFILLED_BORDER,
     "valign": "top",
     "text_wrap": True,
     "bold": True,
@@ -223,7 +240,7 @@ class _Writer:
         row += 2
         if t.intro:
             ws.write_string(row, 1, t.intro, self.formats["text"])
-            ws.set_row(row, row_height(LINE_HEIGHT * wrapped_lines(t.intro, INSTRUCTIONS_WIDTH) + 3))
+            ws.set_row(row, fit_height(t.intro, INSTRUCTIONS_WIDTH))
             row += 2
         for section in t.instructions:
             ws.write_string(row, 1, section.heading, self.formats["heading"])
@@ -231,7 +248,7 @@ class _Writer:
             for number, item in enumerate(section.items, start=1):
                 bullet = f"{number}. " if section.heading.lower() == "steps" and not item.startswith("Step") else "•  "
                 ws.write_string(row, 1, bullet + item, self.formats["text"])
-                ws.set_row(row, row_height(LINE_HEIGHT * wrapped_lines(bullet + item, INSTRUCTIONS_WIDTH) + 3))
+                ws.set_row(row, fit_height(bullet + item, INSTRUCTIONS_WIDTH))
                 row += 1
             row += 1
         for scale in t.scales.values():
@@ -246,12 +263,10 @@ class _Writer:
                 )
                 row += 1
             row += 1
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_footer(self._footer())
+        print_setup(ws, footer=self._footer())
 
     def _footer(self) -> str:
-        return f"&L&8{self.template.id} v{self.template.version}&R&8Page &P of &N"
+        return footer(f"{self.template.id} v{self.template.version}")
 
     def _form_sheet(self, sl: SheetLayout) -> None:
         ws = self.wb.add_worksheet(sl.sheet.name)
@@ -282,20 +297,21 @@ class _Writer:
             self.wb.define_name(f.name, f"={quoted}!{ref}")
         ws.hide_gridlines(2)
         ws.protect("", {"format_rows": True, "format_columns": True})
-        ws.set_landscape()
-        ws.set_paper(1)
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        # A sheet with ``pages`` set is a document: portrait, on at most that many pages.
+        print_setup(
+            ws,
+            footer=self._footer(),
+            paper=LETTER,
+            margins=MARGINS,
+            header=f"&L&8{self.template.title}",
+            landscape=not sl.pages,
+            pages_tall=sl.pages,
+        )
         if sl.header_rows:
             ws.repeat_rows(*sl.header_rows)
-        if sl.pages:  # a document printed on a set number of pages, one wide (manual breaks would be ignored)
-            ws.set_portrait()
-            ws.fit_to_pages(1, sl.pages)
         if sl.page_breaks:
             ws.set_h_pagebreaks(list(sl.page_breaks))
         ws.print_area(0, 0, sl.last_row, sl.last_col)
-        ws.set_footer(self._footer())
-        ws.set_header(f"&L&8{self.template.title}")
 
     @staticmethod
     def _answer(ws: Any, row: int, col: int, value: Any, fmt: Any) -> None:

@@ -7,15 +7,14 @@ lost its defined names. Keeping both on one computation means they can never dis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ..spec import Field, Section, Sheet, Template
+from .style import LINE_HEIGHT, lines_height, wrapped_lines
 
 TITLE_ROW = 0
 # The title starts in A1 (screen readers start there) and spans the form; the rest starts in column B.
 TITLE_COL = 0
 FIRST_SECTION_ROW = 3
-LINE_HEIGHT = 15.0  # points per line of 11pt text
 # Column widths (characters) for the two grids a form sheet can use.
 FORM_WIDTHS = {0: 2.0, 1: 30.0, 2: 64.0, 3: 26.0}
 BLOCK_WIDTHS = {0: 2.0, 1: 26.0, 2: 42.0, 3: 42.0, 4: 42.0}
@@ -84,31 +83,6 @@ class TemplateLayout:
         return {i.field.id: i for s in self.sheets for i in s.inputs}
 
 
-@lru_cache(maxsize=65536)
-def wrapped_lines(text: str, width: float, bold: bool = False) -> int:
-    """How many lines ``text`` wraps to in a column ``width`` characters wide, word by word.
-
-    XlsxWriter cannot measure text, so rows of wrapped text get heights from this estimate.
-    A column's width counts digits; ordinary text runs about a fifth narrower, so a line holds
-    about 1.2 x width characters; bold text about 1 x width.
-    """
-    per_line = max(int(width * (1.0 if bold else 1.2)), 6)
-    lines = 0
-    for paragraph in str(text).split("\n"):
-        count, used = 1, 0
-        for word in paragraph.split():
-            if used and used + 1 + len(word) <= per_line:
-                used += 1 + len(word)
-            elif used:
-                count, used = count + 1, len(word)
-            else:
-                used = len(word)
-            while used > per_line:
-                count, used = count + 1, used - per_line
-        lines += count
-    return lines
-
-
 class _Builder:
     def __init__(self, widths: dict[int, float]) -> None:
         self.widths = widths
@@ -125,7 +99,7 @@ class _Builder:
         return sum(self.widths.get(c, 10.0) for c in range(col, (last_col or col) + 1))
 
     def fit(self, row: int, lines: float) -> None:
-        self.heights[row] = max(self.heights.get(row, LINE_HEIGHT), lines * LINE_HEIGHT + 3)
+        self.heights[row] = max(self.heights.get(row, LINE_HEIGHT), lines_height(lines))
 
     def text(
         self, row: int, col: int, text: str, style: str, last_row: int | None = None, last_col: int | None = None

@@ -14,18 +14,18 @@ from datetime import date, datetime
 from typing import Any
 
 from ..spec.names import OUTPUT_PROPERTY
-from .cells import CUT_NOTE, TextWorkbook, row_height, write_text
+from .cells import CUT_NOTE, TextWorkbook, write_text
 from .generate import WORKBOOK_OPTIONS
-from .layout import LINE_HEIGHT, wrapped_lines
+from .style import NAVY, WHITE, footer, lines_height, print_setup, row_height, wrapped_lines
 
 HEADER = {
     "bold": True,
-    "font_color": "#FFFFFF",
-    "bg_color": "#1F3864",
+    "font_color": WHITE,
+    "bg_color": NAVY,
     "text_wrap": True,
     "valign": "top",
     "border": 1,
-    "border_color": "#FFFFFF",
+    "border_color": WHITE,
 }
 CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,7 +46,7 @@ class OutputBook:
         self.plain = self.wb.add_format({"valign": "top"})
         self.number = self.wb.add_format({"valign": "top", "num_format": "0.00"})
         self.date = self.wb.add_format({"valign": "top", "num_format": "yyyy-mm-dd"})
-        self.title = self.wb.add_format({"bold": True, "font_size": 16, "font_color": "#1F3864"})
+        self.title = self.wb.add_format({"bold": True, "font_size": 16, "font_color": NAVY})
         self.bold = self.wb.add_format({"bold": True})
 
     def write_cell(self, ws: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
@@ -82,23 +82,20 @@ class OutputBook:
             write_text(ws, first_row, col, header, self.header)
         widths = list(widths or [18] * len(headers))
         lines = max(wrapped_lines(h, w, bold=True) for h, w in zip(headers, widths, strict=True))
-        ws.set_row(first_row, row_height(lines * LINE_HEIGHT + 3))
+        ws.set_row(first_row, row_height(lines_height(lines)))
         for r, values in enumerate(rows, start=first_row + 1):
             for col, value in enumerate(values):
                 self.write_cell(ws, r, col, value, self.wrap if col in wrap_cols else None)
             lines = max((wrapped_lines(str(values[c] or ""), widths[c]) for c in wrap_cols), default=1)
             if lines > 1:
-                ws.set_row(r, row_height(lines * LINE_HEIGHT + 3))
+                ws.set_row(r, row_height(lines_height(lines)))
         for col, width in enumerate(widths):
             ws.set_column(col, col, width)
         ws.freeze_panes(first_row + 1, 0)
         if headers:
             ws.autofilter(first_row, 0, first_row + max(len(rows), 1), len(headers) - 1)
         ws.repeat_rows(first_row)
-        if landscape:
-            ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.set_footer("&L&8partnersheet&R&8Page &P of &N")
+        print_setup(ws, footer=footer("partnersheet"), landscape=landscape)
         return ws
 
     def close(self) -> bytes:

@@ -10,21 +10,29 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ..spec import Scale
-from ..workbook.generate import NAVY
-from ..workbook.layout import LINE_HEIGHT
-from ..workbook.xlsx_out import OutputBook
-from .scores import Instrument, InstrumentResult, PartnershipResult
-from .styles import Styles, fit_height
+from ...spec import Scale
+from ...workbook.style import (
+    CHART_COLOURS,
+    CHART_GRID,
+    LETTER,
+    LINE_HEIGHT,
+    NAVY,
+    fit_height,
+    footer,
+    print_setup,
+)
+from ...workbook.xlsx_out import OutputBook
+from ..scores import Instrument, InstrumentResult, PartnershipResult
+from .styles import Styles
 
 if TYPE_CHECKING:
-    from .core import Comparison
+    from ..core import Comparison
 
-SERIES_COLOURS = ("#1F3864", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#BF9000", "#7F6000", "#C55A11")
 FIRST_WIDTH, OTHER_WIDTH = 30.0, 15.0
 CHART_HEIGHT = 330
 # The Summary prints on one page while it stays readable there (about this many rows).
 ONE_PAGE_PARTNERSHIPS = 15
+MARGINS = {"left": 0.3, "right": 0.3, "top": 0.4, "bottom": 0.5}  # inches: narrower than the other sheets'
 
 
 def band_words(scale: Scale) -> str:
@@ -94,7 +102,7 @@ class _Page:
         self.heights[row] = height
         self.ws.set_row(row, height)
 
-    def print_setup(self, last_row: int, rows_of_partnerships: int) -> None:
+    def print_setup(self, last_row: int, rows_of_partnerships: int, page_footer: str) -> None:
         """One page, in whichever orientation shows it larger; beyond a page's worth of
         partnerships, one page wide and as many long as needed, so the text stays readable."""
         across = sum(int(w * 7 + 0.5) + 5 for w in self.widths) * 0.75
@@ -103,15 +111,16 @@ class _Page:
         def scale(page: tuple[float, float]) -> float:
             return min(page[0] / across, page[1] / down, 1.0)
 
-        if scale(self.PORTRAIT) > scale(self.LANDSCAPE):
-            self.ws.set_portrait()
-        else:
-            self.ws.set_landscape()
-        self.ws.set_paper(1)
-        self.ws.center_horizontally()
-        self.ws.set_margins(left=0.3, right=0.3, top=0.4, bottom=0.5)
+        print_setup(
+            self.ws,
+            footer=page_footer,
+            landscape=scale(self.PORTRAIT) <= scale(self.LANDSCAPE),
+            paper=LETTER,
+            margins=MARGINS,
+            pages_tall=1 if rows_of_partnerships <= ONE_PAGE_PARTNERSHIPS else 0,
+            center=True,
+        )
         self.ws.print_area(0, 0, last_row, len(self.widths) - 1)
-        self.ws.fit_to_pages(1, 1 if rows_of_partnerships <= ONE_PAGE_PARTNERSHIPS else 0)
 
 
 def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
@@ -147,8 +156,8 @@ def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
         row += 1
     for res in results:
         row = _instrument_block(book, st, page, res, row)
-    page.print_setup(row, sum(len(res.partnerships) for res in results))
-    ws.set_footer(f"&L&8partnersheet {c.tool_version}&R&8Compiled {c.compiled_at:%Y-%m-%d}")
+    page_footer = footer(f"partnersheet {c.tool_version}", f"Compiled {c.compiled_at:%Y-%m-%d}")
+    page.print_setup(row, sum(len(res.partnerships) for res in results), page_footer)
 
 
 def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: InstrumentResult, row: int) -> int:
@@ -210,7 +219,7 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: Instrument
                 "name": ["Summary", header_row, col],
                 "categories": ["Summary", first, 0, row - 2, 0],
                 "values": ["Summary", first, col, row - 2, col],
-                "fill": {"color": SERIES_COLOURS[j % len(SERIES_COLOURS)]},
+                "fill": {"color": CHART_COLOURS[j % len(CHART_COLOURS)]},
                 "border": {"none": True},
                 "gap": 60,
             }
@@ -224,7 +233,7 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: Instrument
             "max": high,
             "major_unit": instrument.step,
             "num_format": "0",
-            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            "major_gridlines": {"visible": True, "line": {"color": CHART_GRID}},
             "num_font": {"size": 9},
         }
     )

@@ -1,28 +1,29 @@
-"""Formats and row heights shared by the sheets of the comparison workbook.
-
-XlsxWriter cannot measure text, so rows holding wrapped text get a height estimated here, word by
-word; headings and labels in bold count as wider.
-"""
+"""The formats of the comparison workbook, made once, in the colours of ``workbook/style.py``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..spec import Scale
-from ..types import registered_types
-from ..workbook.cells import row_height
-from ..workbook.generate import NAVY
-from ..workbook.layout import LINE_HEIGHT, wrapped_lines
-from ..workbook.xlsx_out import OutputBook
+from ...spec import Scale
+from ...types import registered_types
+from ...workbook.style import (
+    BAND_BORDER,
+    BAND_FILL,
+    EXCLUDED_FILL,
+    FLAG_FILL,
+    GRID,
+    HIGH_COLOUR,
+    LIGHT_FILL,
+    LOW_COLOUR,
+    MID_COLOUR,
+    MUTED_TEXT,
+    NAVY,
+    NOTE_TEXT,
+    WHITE,
+)
+from ...workbook.xlsx_out import OutputBook
 
-BORDER = {"border": 1, "border_color": "#D0D0D0", "valign": "top"}
-LOW_COLOUR, MID_COLOUR, HIGH_COLOUR = "#F8696B", "#FFEB84", "#63BE7B"
-
-
-def fit_height(text: str, width: float, min_lines: int = 1, bold: bool = False) -> float:
-    """Row height in points for ``text`` wrapped in a column ``width`` characters wide, at most
-    Excel's 409 (a longer text scrolls inside its cell)."""
-    return row_height(max(wrapped_lines(str(text or ""), width, bold), min_lines) * LINE_HEIGHT + 3)
+BORDER = {"border": 1, "border_color": GRID, "valign": "top"}
 
 
 def _blend(a: str, b: str, t: float) -> str:
@@ -35,10 +36,10 @@ def band_colour(scale: Scale, band: str) -> str:
     """The heatmap's colour at the band's position: best band green, worst red."""
     labels = [b.label for b in scale.bands]
     if band not in labels or len(labels) < 2:
-        return "#FFFFFF"
+        return WHITE
     t = labels.index(band) / (len(labels) - 1)
     colour = _blend(HIGH_COLOUR, MID_COLOUR, t * 2) if t <= 0.5 else _blend(MID_COLOUR, LOW_COLOUR, t * 2 - 1)
-    return _blend(colour, "#FFFFFF", 0.35)
+    return _blend(colour, WHITE, 0.35)
 
 
 class Styles:
@@ -52,12 +53,12 @@ class Styles:
         self.title = add({"bold": True, "font_size": 16, "font_color": NAVY, "valign": "vcenter"})
         self.section = add({"bold": True, "font_size": 12, "font_color": NAVY, "bottom": 2, "bottom_color": NAVY})
         self.subheading = add({"bold": True, "font_size": 12, "font_color": NAVY})
-        self.note = add({"italic": True, "font_color": "#404040", "text_wrap": True, "valign": "top"})
-        self.note_plain = add({"italic": True, "font_color": "#404040"})
+        self.note = add({"italic": True, "font_color": NOTE_TEXT, "text_wrap": True, "valign": "top"})
+        self.note_plain = add({"italic": True, "font_color": NOTE_TEXT})
         self.text = add(BORDER)
         self.wrap = add({**BORDER, "text_wrap": True})
         self.wrap_bold = add({**BORDER, "text_wrap": True, "bold": True})
-        self.label = add({**BORDER, "text_wrap": True, "bold": True, "bg_color": "#F2F2F2"})
+        self.label = add({**BORDER, "text_wrap": True, "bold": True, "bg_color": LIGHT_FILL})
         self.score = add({**BORDER, "num_format": "0.00"})
         self.score_bold = add({**BORDER, "num_format": "0.00", "bold": True})
         middle = {**BORDER, "valign": "vcenter"}
@@ -67,13 +68,13 @@ class Styles:
         self.mid_count = add({**middle, "num_format": "0", "align": "center"})
         self.int = add({**BORDER, "num_format": "0"})
         self.general = add(BORDER)
-        self.flag = add({**BORDER, "text_wrap": True, "bg_color": "#FCE4D6"})
-        self.gap_fill = add({"bg_color": "#FCE4D6", "bold": True})
+        self.flag = add({**BORDER, "text_wrap": True, "bg_color": FLAG_FILL})
+        self.gap_fill = add({"bg_color": FLAG_FILL, "bold": True})
         self.band = add(
-            {"bold": True, "bg_color": "#D9E2F3", "font_color": NAVY, "border": 1, "border_color": "#8EA9DB"}
+            {"bold": True, "bg_color": BAND_FILL, "font_color": NAVY, "border": 1, "border_color": BAND_BORDER}
         )
-        self.muted = add({**BORDER, "italic": True, "font_color": "#595959"})
-        self.excluded_fill = add({"bg_color": "#F2DCDB", "font_color": "#595959"})
+        self.muted = add({**BORDER, "italic": True, "font_color": MUTED_TEXT})
+        self.excluded_fill = add({"bg_color": EXCLUDED_FILL, "font_color": MUTED_TEXT})
         # Compiled answers keep the number format their field type has in the form.
         formats = {t.name: t.number_format for t in registered_types() if t.number_format and t.number_format != "@"}
         self.numbers = {k: add({**BORDER, "num_format": v}) for k, v in formats.items()}

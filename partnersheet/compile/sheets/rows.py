@@ -1,11 +1,19 @@
-"""The Data sheet of the comparison: the tidy table, one row per value read, written fast.
+"""The long sheets of the comparison (Data, Evidence): body rows streamed into the sheet's XML.
 
 A thousand returned workbooks make ~30,000 rows and ~500,000 cells. XlsxWriter's cell API stores
-every cell as an object and then serialises it, which took most of a compile's time. This sheet
-instead writes its body rows straight into the worksheet XML while XlsxWriter assembles the file,
+every cell as an object and then serialises it, which took most of a compile's time. These sheets
+instead write their body rows straight into the worksheet XML while XlsxWriter assembles the file,
 in the form XlsxWriter itself uses in ``constant_memory`` mode (inline strings, escaped by
 XlsxWriter's own escapers). Every text is a string cell: nothing is ever turned into a formula,
 nothing is taken for markup, and a text too long for a cell is cut with a note (``fit_text``).
+
+Why not XlsxWriter's public ``constant_memory`` option: it is set for a whole workbook, needs every
+sheet written strictly row by row, and rules out ``merge_range`` (the other sheets use both), and
+``in_memory`` switches it off. So this hooks two of XlsxWriter's private methods (``_write_sheet_data``
+and the ``dim_row*`` bounds) and uses its escapers and ``_get_xf_index``; setup.cfg pins XlsxWriter to
+the minor version tested, and ``tests/test_rows_xml.py`` checks that the XML written here holds the
+same cells, types, values, styles and row heights as XlsxWriter's own ``constant_memory`` output for
+the same rows. Raise the pin only when that test passes on the new version.
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from ..workbook.cells import CUT_NOTE, TextSheet, fit_text, row_height
+from ...workbook.cells import CUT_NOTE, TextSheet, fit_text
+from ...workbook.style import row_height
 
 
 @dataclass
@@ -47,6 +56,9 @@ class RowsSheet(TextSheet):
     """
 
     body: Body | None = None
+    # Set by XlsxWriter's Worksheet (which ships no type information): the first and last rows used.
+    dim_rowmin: int | None
+    dim_rowmax: int | None
 
     def set_body(self, body: Body) -> None:
         self.body = body
@@ -58,11 +70,12 @@ class RowsSheet(TextSheet):
             super()._write_sheet_data()
             return
         self._xml_start_tag("sheetData")
-        rowmax = self.dim_rowmax
-        self.dim_rowmax = min(rowmax, self.body.first_row - 1)  # the API-written rows only
-        if self.dim_rowmin is not None and self.dim_rowmin <= self.dim_rowmax:
+        rowmin, rowmax = self.dim_rowmin, self.dim_rowmax
+        above_body = self.body.first_row - 1
+        if rowmin is not None and rowmax is not None and rowmin <= above_body:
+            self.dim_rowmax = min(rowmax, above_body)  # XlsxWriter writes the API-written rows only
             self._write_rows()
-        self.dim_rowmax = rowmax
+            self.dim_rowmax = rowmax
         self._write_body(self.body)
         self._xml_end_tag("sheetData")
 

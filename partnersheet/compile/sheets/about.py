@@ -1,0 +1,76 @@
+"""The About sheet: who compiled what, the templates and versions, how scores are computed, and
+every input with its SHA-256."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...workbook.style import fit_height
+from ...workbook.xlsx_out import OutputBook
+from ..core import Comparison
+from .frame import STATUS_WORDS, framed_sheet
+from .styles import Styles
+from .summary import scale_notes
+
+WIDTHS = (34, 16, 16, 12, 38, 8, 9, 66)
+INPUT_HEADERS = ("File", "Status", "Template", "Version", "Workbook id", "Errors", "Warnings", "SHA-256")
+
+
+def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
+    widths = WIDTHS
+    ws = framed_sheet(book, st, "About", "About this comparison", "", widths)
+    stats = c.batch.stats()
+    facts = (
+        ("Made by", f"partnersheet {c.tool_version}"),
+        ("Compiled", c.compiled_at.strftime("%Y-%m-%d %H:%M UTC")),
+        (
+            "Inputs",
+            f"{stats['files']} files: {c.compiled - len(c.excluded)} in the scores, {len(c.excluded)} excluded "
+            f"with problems, {c.unreadable} unreadable",
+        ),
+    )
+    row = 2
+    for label, value in facts:
+        ws.write_string(row, 0, label, st.label)
+        ws.merge_range(row, 1, row, 4, value, st.text)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "Templates", st.subheading)
+    row += 1
+    for col, text in enumerate(("Template", "Title", "", "Current version", "Versions compiled (workbooks)")):
+        ws.write_string(row, col, text, st.header)
+    ws.merge_range(row, 1, row, 2, "Title", st.header)
+    for tid, title, version, seen in c.templates:
+        row += 1
+        book.write_cell(ws, row, 0, tid, st.text)
+        book.merged_text(ws, row, 1, row, 2, title, st.wrap)
+        book.write_cell(ws, row, 3, version, st.text)
+        book.write_cell(ws, row, 4, ", ".join(f"{v or '?'} ({n})" for v, n in seen.items()), st.text)
+    if c.version_notes:
+        row += 2
+        ws.write_string(row, 0, "Versions compiled together", st.subheading)
+        for line in c.version_notes:
+            row += 1
+            book.merged_text(ws, row, 0, row, 7, line, st.note)
+            ws.set_row(row, fit_height(line, sum(widths), 1))
+    row += 2
+    ws.write_string(row, 0, "How the scores are computed", st.subheading)
+    for res in c.instruments:
+        for line in scale_notes(res.instrument):
+            row += 1
+            ws.merge_range(row, 0, row, 7, line, st.note)
+            ws.set_row(row, fit_height(line, sum(widths), 1))
+    row += 2
+    ws.write_string(row, 0, "Inputs", st.subheading)
+    row += 1
+    for col, text in enumerate(INPUT_HEADERS):
+        ws.write_string(row, col, text, st.header)
+    for item in c.inputs:
+        row += 1
+        values: tuple[Any, ...] = (
+            *(item.file, STATUS_WORDS.get(item.status, item.status), item.template_id, item.template_version),
+            *(item.workbook_id, item.errors, item.warnings, item.sha256),
+        )
+        for col, value in enumerate(values):
+            book.write_cell(ws, row, col, value, st.int if isinstance(value, int) else st.wrap)
+        ws.set_row(row, fit_height(item.file, widths[0], 1))

@@ -1,0 +1,38 @@
+"""The Evidence sheet: every evidence note and comment, by partnership and indicator, streamed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ...workbook.style import fit_height
+from ...workbook.xlsx_out import OutputBook
+from ..core import EXCLUDED, Comparison
+from .frame import CUT_NOTE, TABLE_TOP, framed_sheet, header_row
+from .rows import Body, RowsSheet, shade_rows_where
+from .styles import Styles
+
+HEADERS = ("Partnership", "Indicator", "Rater", "Side", "Evidence or comment", "File", "Status")
+WIDTHS = (26, 26, 18, 9, 80, 24, 10)
+
+
+def draw_evidence(book: OutputBook, st: Styles, c: Comparison) -> None:
+    note = "Every evidence note and comment, by partnership and indicator, with who wrote it."
+    ws = framed_sheet(book, st, "Evidence", "Evidence and comments", note, WIDTHS, RowsSheet)
+    top, n = TABLE_TOP, len(c.evidence)
+    header_row(ws, st, top, HEADERS, WIDTHS, n)
+    if not n:
+        ws.write_string(top + 1, 0, "No evidence notes or comments among the inputs.", st.note_plain)
+        return
+
+    def rows() -> Iterator[tuple[str, ...]]:
+        for e in c.evidence:
+            yield (e.partnership, e.indicator, e.rater, e.side, e.text, os.path.basename(e.file), e.status)
+
+    def height(values: Sequence[Any]) -> float:
+        return max(fit_height(value, width) for value, width in zip(values, WIDTHS, strict=True))
+
+    formats = [st.wrap] * len(HEADERS)
+    ws.set_body(Body(rows, n, len(HEADERS), top + 1, formats=formats, height=height, cut_note=CUT_NOTE))
+    shade_rows_where(ws, top + 1, top + n, len(HEADERS), HEADERS.index("Status"), EXCLUDED, st.excluded_fill)

@@ -1,0 +1,64 @@
+"""The Indicators sheet: each partnership's score per indicator, its spread, and what to discuss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...workbook.style import fit_height
+from ...workbook.xlsx_out import OutputBook
+from ..core import Comparison
+from .frame import TABLE_TOP, framed_sheet, header_row
+from .styles import Styles
+
+HEADERS = (
+    "Partnership",
+    "Indicator",
+    "Score",
+    "Band",
+    "Ratings",
+    "Raters",
+    "Not observed",
+    "Lowest",
+    "Highest",
+    "Spread",
+    "Largest gap between raters (levels)",
+    "For discussion",
+)
+WIDTHS = (30, 30, 8, 17, 8, 8, 9, 8, 8, 8, 13, 50)
+
+
+def draw_indicators(book: OutputBook, st: Styles, c: Comparison) -> None:
+    instruments = c.instruments
+    discuss = sorted({res.instrument.scale.discuss_levels for res in instruments}) or [2]
+    note = (
+        "Score: mean of the criterion ratings of all raters in the scores (Not observed is not counted). "
+        "Lowest, Highest and Spread are over those ratings; the largest gap compares two raters on the same "
+        f"criterion, and a gap of {' or '.join(map(str, discuss))} levels or more is flagged for discussion."
+    )
+    if c.version_notes:
+        note += " " + " ".join(c.version_notes)
+    ws = framed_sheet(book, st, "Indicators", "Indicators by partnership", note, WIDTHS)
+    rows = [(p, r) for res in instruments for p in res.partnerships for r in p.indicators]
+    top = TABLE_TOP
+    header_row(ws, st, top, HEADERS, WIDTHS, len(rows))
+    row = top
+    for p, r in rows:
+        row += 1
+        flag = "; ".join(f"{label} ({gap:g} levels apart)" for label, gap in r.flagged)
+        values: tuple[Any, ...] = (
+            *(p.label, r.indicator.label, r.score, r.band, r.ratings, r.raters, r.not_observed),
+            *(r.low, r.high, r.spread, r.rater_gap if r.ratings else None, flag),
+        )
+        fmts = (
+            *(st.wrap, st.wrap, st.score, st.text, st.int, st.int, st.int, st.general, st.general, st.general),
+            *(st.general, st.flag if flag else st.wrap),
+        )
+        for col, (value, fmt) in enumerate(zip(values, fmts, strict=True)):
+            book.write_cell(ws, row, col, value, fmt)
+        texts = ((p.label, WIDTHS[0]), (r.indicator.label, WIDTHS[1]), (flag, WIDTHS[-1]))
+        ws.set_row(row, max(fit_height(text, width) for text, width in texts))
+    if rows:
+        for res in instruments:
+            st.score_scale(ws, top + 1, 2, row, 2, res.instrument.scale)
+    else:
+        ws.write_string(top + 1, 0, "No rated assessments among the inputs.", st.note_plain)

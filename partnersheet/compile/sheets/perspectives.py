@@ -1,0 +1,80 @@
+"""The Perspectives sheet: each side's score per indicator (library and partner), and the gap."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ...workbook.style import fit_height
+from ...workbook.xlsx_out import OutputBook
+from ..core import Comparison
+from .frame import TABLE_TOP, framed_sheet, header_row
+from .styles import Styles
+
+
+def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
+    instruments = c.instruments
+    sides = next((res.instrument.sides for res in instruments if res.instrument.sides), ())
+    headers = ["Partnership", "Indicator"]
+    for side in sides:
+        headers += [f"{side} score", f"{side} ratings"]
+    if len(sides) >= 2:
+        headers.append(f"Gap ({sides[0]} − {sides[1]})")
+    widths = [30, 32] + [11, 10] * len(sides) + ([13] if len(sides) >= 2 else [])
+    note = (
+        f"Each side's score is the mean of its raters' criterion ratings. The gap is the {sides[0]} score minus "
+        f"the {sides[1]} score: positive when the {sides[0].lower()} side rates the partnership higher; "
+        "a gap of a whole level or more is shaded. 'All indicators' is the mean of the indicator scores."
+        if len(sides) >= 2
+        else "Scores by side, where a side is recorded."
+    )
+    ws = framed_sheet(book, st, "Perspectives", "Perspectives: each side's view", note, widths)
+    top = TABLE_TOP
+    n = sum(len(p.indicators) + 1 for res in instruments for p in res.partnerships)
+    header_row(ws, st, top, headers, widths, n)
+    row = top
+    for res in instruments:
+        for p in res.partnerships:
+            for r in p.indicators:
+                row += 1
+                values: list[Any] = [p.label, r.indicator.label]
+                for side in sides:
+                    s = r.by_side.get(side)
+                    values += [s.score if s else None, s.ratings if s else None]
+                if len(sides) >= 2:
+                    values.append(r.gap(sides))
+                _perspective_row(book, st, ws, row, values, widths)
+            row += 1
+            values = [p.label, "All indicators"]
+            for side in sides:
+                values += [p.side_overall.get(side), None]
+            if len(sides) >= 2:
+                values.append(p.side_gap(sides))
+            _perspective_row(book, st, ws, row, values, widths, bold=True)
+        if len(sides) >= 2 and row > top:
+            step = res.instrument.step
+            gap_col = len(headers) - 1
+            for criteria, value in ((">=", step), ("<=", -step)):
+                ws.conditional_format(
+                    top + 1,
+                    gap_col,
+                    row,
+                    gap_col,
+                    {"type": "cell", "criteria": criteria, "value": value, "format": st.gap_fill},
+                )
+    if row == top:
+        ws.write_string(top + 1, 0, "No rated assessments among the inputs.", st.note_plain)
+
+
+def _perspective_row(
+    book: OutputBook, st: Styles, ws: Any, row: int, values: list[Any], widths: Sequence[float], bold: bool = False
+) -> None:
+    ws.set_row(row, max(fit_height(str(values[c] or ""), widths[c], bold=bold) for c in (0, 1)))
+    for col, value in enumerate(values):
+        if col < 2:
+            fmt = st.wrap_bold if bold else st.wrap
+        elif col >= 2 and (col - 2) % 2 == 1 and col != len(values) - 1:
+            fmt = st.int
+        else:
+            fmt = st.score_bold if bold else st.score
+        book.write_cell(ws, row, col, value, fmt)
