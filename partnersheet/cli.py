@@ -305,6 +305,12 @@ def validate(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the tidy table, one row per value: .csv (formula-like text neutralised) or .json.",
 )
+@click.option(
+    "--actions",
+    "actions_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write an action plan (.xlsx): a row per weak indicator and per criterion raters disagree on.",
+)
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
 @click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
 @templates_option
@@ -314,6 +320,7 @@ def compile_(
     paths: tuple[Path, ...],
     output: Path,
     data_path: Path | None,
+    actions_path: Path | None,
     strict: bool,
     workers: int | None,
     registry: TemplateRegistry,
@@ -334,6 +341,7 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
+      partnersheet compile returned/ -o comparison.xlsx --actions actions.xlsx
     """
     from .compile.run import compile_to
     from .errors import NothingReadable, StrictRefusal
@@ -356,6 +364,7 @@ def compile_(
             workers=workers,
             progress=reading,
             templates=registry,
+            actions=actions_path,
         )
     except NothingReadable as exc:
         for unreadable in exc.unreadable:
@@ -371,6 +380,10 @@ def compile_(
     if not quiet:
         line = result.comparison.closing_line(str(output))
         echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
+        if result.actions is not None:
+            plan = result.actions
+            more = f" ({plan.left_out} more findings did not fit)" if plan.left_out else ""
+            echo(f"Action plan: {plan.rows} findings to act on in {plan.path}{more}")
 
 
 @cli.command()

@@ -13,13 +13,15 @@ from typing import Any
 
 import openpyxl
 from click.testing import CliRunner
-from helpers import fill, make_workbook, name_cells
+from helpers import fill, make_workbook, name_cells, valid_effectiveness_values
 from openpyxl.utils.cell import coordinate_to_tuple
 
 from partnersheet.cli import cli
 from partnersheet.compile.core import compile_paths
 from partnersheet.intake.read import Submission, read_submission
 from partnersheet.intake.validate import check_submission
+from partnersheet.spec import load_template
+from partnersheet.workbook.generate import generate_bytes, personalise
 
 SHEET = "Action Plan"
 COLUMNS = ("partnership", "indicator", "round", "found", "action", "owner", "side", "due", "status", "measure")
@@ -108,3 +110,63 @@ def test_a_returned_action_plan_compiles_with_every_value_on_the_data_sheet(tmp_
     data = openpyxl.load_workbook(out)["Data"]
     texts = {c.value for row in data.iter_rows() for c in row}
     assert "Agree who decides what at the next meeting" in texts and "actions__r1__status" in texts
+
+
+# --- compile --actions: the plan a comparison hands on -----------------------------------------
+
+
+def rater_return(tmp_path: Path, name: str, rater: str, side: str, ratings: dict[str, str]) -> Path:
+    """An effectiveness return: every criterion Effective unless ``ratings`` (id prefix -> label) says."""
+    eff = load_template("effectiveness")
+    who = {"partner": "County Health Department", "rater": rater, "side": side, "round": "Spring 2026"}
+    answers = valid_effectiveness_values(eff, **who)
+    for f in eff.fields:
+        if f.type == "rating":
+            answers[f.id] = next((v for k, v in ratings.items() if f.id.startswith(k)), "Effective")
+    path = tmp_path / name
+    path.write_bytes(generate_bytes(eff, personalise(eff, who), answers=answers))
+    return path
+
+
+def test_compile_writes_an_action_plan_of_weak_indicators_and_disagreements_that_validates_once_filled(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    # Action plans: Ineffective from both (1.00); Shared goals: Somewhat effective from both (2.00);
+    # the shared-mission criterion: Highly effective against Somewhat effective (2 levels apart),
+    # so Mission and beliefs scores (4 + 2 + 3 + 3) / 4 = 3.00, Effective, and is not a weak row.
+    common = {"action_plans__": "Ineffective", "goals__": "Somewhat effective"}
+    rater_return(inbox, "a.xlsx", "A. Rivera", "library", common | {"mission__shared_mission": "Highly effective"})
+    rater_return(inbox, "b.xlsx", "B. Chen", "partner", common | {"mission__shared_mission": "Somewhat effective"})
+    plan = tmp_path / "actions.xlsx"
+    result = CliRunner().invoke(cli, ["compile", str(inbox), "-o", str(tmp_path / "c.xlsx"), "--actions", str(plan)])
+    assert result.exit_code == 0, result.output
+    assert "Action plan: 3 findings" in result.output
+    wb = openpyxl.load_workbook(plan)
+    where = name_cells(plan)
+
+    def at(fid: str) -> Any:
+        sheet, ref = where[f"ps_{fid}"]
+        return wb[sheet][ref].value
+
+    rows = [tuple(at(f"actions__r{k}__{c}") for c in ("partnership", "round", "indicator")) for k in (1, 2, 3)]
+    assert rows == [
+        ("County Health Department", "Spring 2026", "Action plans"),
+        ("County Health Department", "Spring 2026", "Shared goals for partnership"),
+        (
+            "County Health Department",
+            "Spring 2026",
+            "Mission and beliefs: A shared mission and set of beliefs serve as guides for the work of the partnership.",
+        ),
+    ]
+    assert at("actions__r1__found").startswith(f"Score {1:.2f} (Ineffective)")
+    assert at("actions__r2__found").startswith(f"Score {2:.2f} (Somewhat effective)")
+    assert at("actions__r3__found") == "Raters 2 levels apart on this criterion"
+    assert at("actions__r4__partnership") is None and at("actions__r1__action") is None
+    # Returned with the actions agreed, the plan is an ordinary valid workbook.
+    agreed = {f"actions__r{k}__action": f"Action {k}" for k in (1, 2, 3)} | {"actions__r1__status": "In progress"}
+    agreed["library_name"] = "Riverbend Public Library"  # the returns named no library: typed in
+    filled = fill(plan, agreed, tmp_path / "returned-plan.xlsx")
+    checked = CliRunner().invoke(cli, ["validate", str(filled)])
+    assert checked.exit_code == 0, checked.output

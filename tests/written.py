@@ -60,6 +60,7 @@ WORKBOOKS = (
     "personalised-action-plan",
     "prefilled-action-plan",
     "demo-blank-action-plan",
+    "prefilled-action-plan-from-compile",
     "demo-problems",
     "demo-comparison",
     "status-report",
@@ -148,9 +149,11 @@ def written_workbooks(root: Path) -> Written:
     assert report.exists(), result.output
     paths["problems-report-hostile"] = report
     comparison = root / "comparison.xlsx"
-    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison)])
-    assert comparison.exists(), result.output
+    actions = root / "actions.xlsx"
+    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison), "--actions", str(actions)])
+    assert comparison.exists() and actions.exists(), result.output
     paths["comparison"] = comparison
+    paths["prefilled-action-plan-from-compile"] = actions
     c = compile_paths([folder], workers=1)
     paths["comparison-hostile"] = write_comparison(c, root / "comparison-hostile.xlsx")
     tidy = write_tidy(c, root / "hostile-tidy.json")
