@@ -74,16 +74,16 @@ def inputs_apart_from_outputs(
     for given in inputs:
         path = Path(given)
         resolved, node = _identity(path)
-        out = paths.get(resolved) or (nodes.get(node) if node is not None else None)
-        if out is None:
+        clash = paths.get(resolved) or (nodes.get(node) if node is not None else None)
+        if clash is None:
             kept.append(path)
             continue
         if replaceable is not None and replaceable(path):
             continue
-        if resolved == _identity(out)[0]:
-            what = f"{display_name(out)}: is one of the files being read"
+        if resolved == _identity(clash)[0]:
+            what = f"{display_name(clash)}: is one of the files being read"
         else:
-            what = f"{display_name(out)}: is the same file as {display_name(path)}, which is being read"
+            what = f"{display_name(clash)}: is the same file as {display_name(path)}, which is being read"
         raise InputIsOutput(
             f"{what}; writing there would replace it", "write to another file or folder: inputs are only ever read"
         )

@@ -134,3 +134,12 @@ def test_the_rule_in_the_library(tmp_path: Path) -> None:
         assert str(clash) in info.value.message and "--" not in str(info.value)
     # The tool's own earlier output among the inputs is not read, and may be replaced.
     assert inputs_apart_from_outputs(inputs, [twin], replaceable=lambda p: p == b) == [a]
+
+
+def test_the_refusal_names_the_output_that_clashes_not_another(tmp_path: Path) -> None:
+    returned = tmp_path / "returned.xlsx"
+    returned.write_bytes(b"r")
+    elsewhere = tmp_path / "tidy.csv"
+    with pytest.raises(InputIsOutput) as info:
+        inputs_apart_from_outputs([returned], [returned, elsewhere])  # the clash is the first output
+    assert str(returned) in info.value.message and "tidy.csv" not in info.value.message

@@ -195,16 +195,16 @@ def compile_batch(
     excluded = {s.file for s in subs if s.file in error_files}
     included = [s for s in subs if s.file not in excluded]
     by_template: dict[str, list[Submission]] = {}
-    templates: dict[str, Template] = {}
+    by_id: dict[str, Template] = {}
     for sub in subs:
-        templates.setdefault(sub.template_id, sub.template)
+        by_id.setdefault(sub.template_id, sub.template)
     for sub in included:
         by_template.setdefault(sub.template_id, []).append(sub)
     instruments: list[InstrumentResult] = []
     candidates: list[CandidateTable] = []
     evidence: list[EvidenceRow] = []
-    for tid in sorted(templates):
-        template = templates[tid]
+    for tid in sorted(by_id):
+        template = by_id[tid]
         instrument = instrument_for(template)
         if instrument is not None:
             mine = by_template.get(tid, [])
@@ -233,12 +233,12 @@ def compile_batch(
         key=lambda r: r.file,
     )
     versions: list[tuple[str, str, str, dict[str, int]]] = []
-    for tid in sorted(templates):
+    for tid in sorted(by_id):
         seen: dict[str, int] = {}
         for sub in subs:
             if sub.template_id == tid:
                 seen[sub.template_version] = seen.get(sub.template_version, 0) + 1
-        versions.append((tid, templates[tid].title, templates[tid].version, dict(sorted(seen.items()))))
+        versions.append((tid, by_id[tid].title, by_id[tid].version, dict(sorted(seen.items()))))
     return Comparison(
         batch=batch,
         compiled_at=compiled_at or document_date(stamp_now=True),

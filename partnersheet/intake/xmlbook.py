@@ -190,7 +190,15 @@ def _scan_fully(data: bytes, part: str, rows: int, cols: int) -> SheetScan:
     """Walk every cell (positions as a spreadsheet counts them) and copy the XML minus far cells."""
     scan = SheetScan()
     out: list[str] = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n']
-    state = {"in_data": False, "row": -1, "col": -1, "skip": 0, "cell": None, "content": False, "f": None}
+    state: dict[str, Any] = {
+        "in_data": False,
+        "row": -1,
+        "col": -1,
+        "skip": 0,
+        "cell": None,
+        "content": False,
+        "f": None,
+    }
     formula_text: list[str] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -321,7 +329,7 @@ def read_ods(data: bytes, part: str, rows: int, cols: int) -> OdsContent:
     st: dict[str, Any] = {"table": None, "row": 0, "row_repeat": 1, "cells": [], "col": 0, "cell": None}
     para: list[str] = []
     paras: list[str] = []
-    depth = {"p": 0, "note": 0, "meta": None}
+    depth: dict[str, Any] = {"p": 0, "note": 0, "meta": None}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         ns, local = _split(tag)
