@@ -142,6 +142,13 @@ def cli() -> None:
     help="CSV or XLSX with columns partner, rater (and optional side, round, library): one workbook per row.",
 )
 @click.option(
+    "--from",
+    "from_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A returned workbook to pre-fill from (the agreement: a returned partnership table).",
+)
+@click.option("--candidate", type=click.IntRange(1), default=None, help="With --from: which candidate organization.")
+@click.option(
     "--stamp-date",
     is_flag=True,
     help="Use today's date in the document properties (default: a fixed date, or SOURCE_DATE_EPOCH).",
@@ -159,6 +166,8 @@ def new(
     side: str | None,
     round_: str,
     roster: Path | None,
+    from_path: Path | None,
+    candidate: int | None,
     stamp_date: bool,
     force: bool,
     quiet: bool,
@@ -171,6 +180,7 @@ def new(
       partnersheet new effectiveness --partner "County Health Department" \\
           --rater "A. Rivera" --side library -o e.xlsx
       partnersheet new effectiveness --roster raters.csv -o outbox/
+      partnersheet new agreement --from table.xlsx --candidate 1 -o agreement.xlsx
     """
     from .rounds.roster import read_roster, write_roster
     from .workbook.generate import document_date, generate, personalise
@@ -193,10 +203,21 @@ def new(
         if not quiet:
             echo(f"Wrote {len(rows)} workbook{'s' * (len(rows) != 1)} to {output}")
         return
-    who = personalise(
-        template, {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
-    )
-    path = generate(template, output, who, force=force, created=created)
+    given = {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
+    answers = None
+    if from_path is not None or candidate is not None:
+        if from_path is None or candidate is None or roster is not None:
+            raise UsageError(
+                "--from and --candidate go together, without --roster", "e.g. --from table.xlsx --candidate 1"
+            )
+        from .files import inputs_apart_from_outputs
+        from .prefill import identity_values, prefill_from_return
+
+        inputs_apart_from_outputs([from_path], [output])
+        prefill = prefill_from_return(template, from_path, candidate, registry)
+        given, answers = identity_values(prefill, given), prefill.answers
+    who = personalise(template, given)
+    path = generate(template, output, who, force=force, created=created, answers=answers)
     if not quiet:
         echo(f"Wrote {path}")
 
@@ -284,6 +305,12 @@ def validate(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the tidy table, one row per value: .csv (formula-like text neutralised) or .json.",
 )
+@click.option(
+    "--actions",
+    "actions_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write an action plan (.xlsx): a row per weak indicator and per criterion raters disagree on.",
+)
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
 @click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
 @templates_option
@@ -293,6 +320,7 @@ def compile_(
     paths: tuple[Path, ...],
     output: Path,
     data_path: Path | None,
+    actions_path: Path | None,
     strict: bool,
     workers: int | None,
     registry: TemplateRegistry,
@@ -313,6 +341,7 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
+      partnersheet compile returned/ -o comparison.xlsx --actions actions.xlsx
     """
     from .compile.run import compile_to
     from .errors import NothingReadable, StrictRefusal
@@ -335,6 +364,7 @@ def compile_(
             workers=workers,
             progress=reading,
             templates=registry,
+            actions=actions_path,
         )
     except NothingReadable as exc:
         for unreadable in exc.unreadable:
@@ -350,6 +380,10 @@ def compile_(
     if not quiet:
         line = result.comparison.closing_line(str(output))
         echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
+        if result.actions is not None:
+            plan = result.actions
+            more = f" ({plan.left_out} more findings did not fit)" if plan.left_out else ""
+            echo(f"Action plan: {plan.rows} findings to act on in {plan.path}{more}")
 
 
 @cli.command()

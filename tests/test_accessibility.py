@@ -187,7 +187,9 @@ def test_a1_holds_the_title_of_the_instructions_sheet(books: dict[str, Book], ki
     assert instructions.a1 == books[kind].title
 
 
-@pytest.mark.parametrize("kind", ["blank-effectiveness", "blank-partnership-table"])
+@pytest.mark.parametrize(
+    "kind", ["blank-effectiveness", "blank-partnership-table", "blank-agreement", "blank-action-plan"]
+)
 def test_a1_holds_the_title_of_every_form_sheet(books: dict[str, Book], kind: str) -> None:
     for sheet in visible(books[kind]):
         assert isinstance(sheet.a1, str) and sheet.a1.strip(), sheet.name

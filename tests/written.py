@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner
-from helpers import WHO, fill, valid_effectiveness_values, valid_table_values
+from helpers import WHO, fill, valid_effectiveness_values, valid_form_values, valid_table_values
 
 from partnersheet.cli import cli
 from partnersheet.compile.core import compile_paths, write_tidy
@@ -52,10 +52,23 @@ WORKBOOKS = (
     "comparison-hostile",
     "demo-blank-effectiveness",
     "demo-blank-partnership-table",
+    "blank-agreement",
+    "personalised-agreement",
+    "prefilled-agreement",
+    "demo-blank-agreement",
+    "blank-action-plan",
+    "personalised-action-plan",
+    "prefilled-action-plan",
+    "demo-blank-action-plan",
+    "prefilled-action-plan-from-compile",
     "demo-problems",
     "demo-comparison",
     "status-report",
 )
+
+
+# How to answer each built-in template validly; others (with tables): required answers and a first row.
+VALID = {"effectiveness": valid_effectiveness_values, "partnership-table": valid_table_values}
 
 
 @dataclass(frozen=True)
@@ -115,7 +128,7 @@ def written_workbooks(root: Path) -> Written:
         paths[f"blank-{template.id}"] = generate(template, root / f"blank-{template.id}.xlsx")
         who = WHO if template.id == "effectiveness" else {"library": "Riverbend Public Library", "rater": "A. Rivera"}
         paths[f"personalised-{template.id}"] = generate(template, root / f"personal-{template.id}.xlsx", who)
-        values = (valid_effectiveness_values if template.id == "effectiveness" else valid_table_values)(template, **who)
+        values = VALID.get(template.id, valid_form_values)(template, **who)
         path = root / f"prefilled-{template.id}.xlsx"
         path.write_bytes(prefilled(template.id, values, who))
         paths[f"prefilled-{template.id}"] = path
@@ -136,9 +149,11 @@ def written_workbooks(root: Path) -> Written:
     assert report.exists(), result.output
     paths["problems-report-hostile"] = report
     comparison = root / "comparison.xlsx"
-    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison)])
-    assert comparison.exists(), result.output
+    actions = root / "actions.xlsx"
+    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison), "--actions", str(actions)])
+    assert comparison.exists() and actions.exists(), result.output
     paths["comparison"] = comparison
+    paths["prefilled-action-plan-from-compile"] = actions
     c = compile_paths([folder], workers=1)
     paths["comparison-hostile"] = write_comparison(c, root / "comparison-hostile.xlsx")
     tidy = write_tidy(c, root / "hostile-tidy.json")

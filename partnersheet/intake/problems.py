@@ -200,6 +200,12 @@ class ProblemCode(StrEnum):
         "{label} is required but empty",
         "fill in cell {cell} on sheet {sheet!r}",
     )
+    ROW_INCOMPLETE = (
+        "row-incomplete",
+        ERROR,
+        "{label} is empty, but its row has other answers ({detail})",
+        "fill in cell {cell} on sheet {sheet!r}, or clear the whole row",
+    )
     NOT_A_CHOICE = (
         "not-a-choice",
         ERROR,

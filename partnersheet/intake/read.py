@@ -35,6 +35,7 @@ from .book import open_book
 from .labels import find_by_labels, follow_labels, meanings_for
 from .problems import Problem, ProblemCode, make_problem
 from .safety import Unusable, sniff_and_open
+from .tables import follow_tables
 from .xmlbook import plain_ref
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -362,6 +363,11 @@ def _read_values(
     else:
         problems.append(make_problem(ProblemCode.NAMES_MISSING, name))
         where_now, reported = _positions_now(book, template, name, problems)
+    if next(template.tables(), None) is not None:
+        # Table rows are records: each is read from the row carrying its number (``tables.py``).
+        where_now, in_tables, noticed = follow_tables(template, where_now, _raw_at(book), book.sheet_names, name)
+        reported |= in_tables
+        problems.extend(noticed)
     values: dict[str, Value] = {}
     missing = {
         f.id for f in template.fields if (w := where_now.get(f.id)) is None or w[0] not in book.sheet_names

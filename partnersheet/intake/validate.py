@@ -92,8 +92,9 @@ def check_submission(sub: Submission) -> list[Problem]:
             problems.append(
                 make_problem(v.error, sub.file, value=v.formula or v.text, detail=v.detail, context=v.context, **where)
             )
-        elif f.required and v.empty:
+        elif f.required and v.empty and f.row is None:
             problems.append(make_problem(ProblemCode.REQUIRED_MISSING, sub.file, **where))
+    problems += _incomplete_rows(sub)
     for key in IDENTITY_KEYS:
         expected = sub.identity.get(key, "")
         identity_field = template.identity_field(key)
@@ -114,6 +115,32 @@ def check_submission(sub: Submission) -> list[Problem]:
                 other=expected,
             )
         )
+    return problems
+
+
+def _incomplete_rows(sub: Submission) -> list[Problem]:
+    """A table row is a record: blank, it is not there; started, its required columns are needed."""
+    problems = []
+    for section in sub.template.tables():
+        for row in section.groups:
+            filled = [f for f in row.fields if f.id in sub.values and not sub.values[f.id].empty]
+            if not filled:
+                continue
+            detail = ", ".join(f"{f.label}: {sub.values[f.id].text}" for f in filled[:2])
+            for f in row.fields:
+                v = sub.values.get(f.id)
+                if f.required and v is not None and v.empty:
+                    problems.append(
+                        make_problem(
+                            ProblemCode.ROW_INCOMPLETE,
+                            sub.file,
+                            sheet=v.sheet,
+                            cell=v.cell,
+                            field_id=f.id,
+                            label=f.full_label,
+                            detail=detail[:120],
+                        )
+                    )
     return problems
 
 

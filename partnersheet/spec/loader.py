@@ -167,6 +167,7 @@ def _parse_field(
     sheet: str,
     n: int | None = None,
     required: bool | None = None,
+    row: int | None = None,
 ) -> Field:
     fmt = (lambda s: s.replace("{n}", str(n))) if n is not None else (lambda s: s)
     ftype = r.get(raw, "type", path, str)
@@ -201,7 +202,12 @@ def _parse_field(
         context=context,
         sheet=sheet,
         replaces=tuple(id_prefix + old if "__" not in old and id_prefix.endswith("__") else old for old in replaces),
+        row=row,
+        prefill=r.get(raw, "from", path, str, None),
+        lines=r.get(raw, "lines", path, (int, float), None),
     )
+    if f.lines is not None and not 1 <= f.lines <= 20:
+        r.note(f"{path}.lines", "lines is the answer row's height in lines: 1 to 20")
     if len(f.input_title) > INPUT_TITLE_MAX:  # pragma: no cover - titles are fixed per type
         raise r.fail(f"{path}.type", "input title too long")
     for key, message in kind.check(f, r.choices, r.scales):
@@ -223,6 +229,8 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
             )
         )
         return Section(sid, title, layout, fields)
+    if layout == "table":
+        return _parse_table(r, raw, path, sid, title, sheet_id)
     if layout == "rubric":
         scale = r.get(raw, "scale", path, str)
         evidence_label = r.get(raw, "evidence_label", path, str)
@@ -330,6 +338,53 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
         groups.append(Group(gid, glabel, tuple(gfields)))
     fields = tuple(f for g in groups for f in g.fields)
     return Section(sid, title, layout, fields, groups=tuple(groups), columns=columns, required_blocks=required_blocks)
+
+
+MAX_TABLE_ROWS = 200
+
+
+def _parse_table(r: _Reader, raw: dict[str, Any], path: str, sid: str, title: str, sheet_id: str) -> Section:
+    """A table: ``columns`` (each a field spec) repeated over ``rows`` records.
+
+    Each cell is a field ``<section>__r<k>__<column>``; a column's ``required`` means "in a row
+    that has any answer", so blank rows are never errors.
+    """
+    rows = r.get(raw, "rows", path, int)
+    if not 1 <= rows <= MAX_TABLE_ROWS:
+        raise r.fail(f"{path}.rows", f"a table needs 1 to {MAX_TABLE_ROWS} rows, not {rows}")
+    number_heading = r.get(raw, "number_heading", path, str, "No.")
+    columns_raw = r.get(raw, "columns", path, list)
+    if not columns_raw or not all(isinstance(c, dict) for c in columns_raw):
+        raise r.fail(f"{path}.columns", "a table needs columns, each a field: { id, label, type, help, ... }")
+    ids = [c.get("id") for c in columns_raw]
+    if len(set(ids)) != len(ids):
+        raise r.fail(f"{path}.columns", "two columns have the same id")
+    for i, craw in enumerate(columns_raw):
+        if "identity" in craw:
+            raise r.fail(f"{path}.columns[{i}].identity", "a table cell cannot be an identity; use a form section")
+    groups = []
+    for k in range(1, rows + 1):
+        gid = f"{sid}__r{k}"
+        cells = [
+            _parse_field(
+                r,
+                craw,
+                f"{path}.columns[{i}]",
+                id_prefix=f"{gid}__",
+                context=f"{title}, row {k}",
+                group=gid,
+                column=craw.get("id"),
+                sheet=sheet_id,
+                row=k,
+            )
+            for i, craw in enumerate(columns_raw)
+        ]
+        groups.append(Group(gid, f"Row {k}", tuple(cells)))
+    columns = tuple(Column(f.column or "", f.label, f.label) for f in groups[0].fields)
+    fields = tuple(f for g in groups for f in g.fields)
+    return Section(
+        sid, title, "table", fields, groups=tuple(groups), columns=columns, rows=rows, number_heading=number_heading
+    )
 
 
 def parse_template(raw: dict[str, Any], source: str, *, collect: bool = False) -> Template:
@@ -442,7 +497,13 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
             return _parse_section(r, item[1], f"{spath}.sections[{item[0]}]", sheet_id)
 
         sections = tuple(r.each(enumerate(r.get(shraw, "sections", spath, list)), one_section))
-        sheets.append(Sheet(sheet_id, name, r.get(shraw, "title", spath, str), sections))
+        layouts = {s.layout for s in sections}
+        if "table" in layouts and not layouts <= {"form", "table"}:
+            r.note(f"{spath}.sections", "a sheet with a table may hold only form and table sections")
+        pages = r.get(shraw, "pages", spath, int, 0)
+        if not 0 <= pages <= 20:
+            r.note(f"{spath}.pages", "pages is the most pages the sheet prints on: 1 to 20, or leave it out")
+        sheets.append(Sheet(sheet_id, name, r.get(shraw, "title", spath, str), sections, pages))
     fields_by_id: dict[str, Field] = {}
     seen_identity: set[str] = set()
     for sheet in sheets:
@@ -474,7 +535,16 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
         spec_hash=spec_hash_of(raw),
         source=source,
         fields_by_id=fields_by_id,
+        prefill_from=_prefill_from(r, raw, fields_by_id),
     )
+
+
+def _prefill_from(r: _Reader, raw: dict[str, Any], fields: dict[str, Field]) -> str | None:
+    """The template pre-filling this one; fields may say ``from`` only when there is one."""
+    source = r.get(raw, "prefill_from", "", str, None)
+    if source is None and any(f.prefill for f in fields.values()):
+        r.note("prefill_from", 'fields say `from = ...`: name the template they come from, prefill_from = "<id>"')
+    return source
 
 
 def load_template_file(path: str | Path) -> Template:

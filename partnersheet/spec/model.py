@@ -13,7 +13,7 @@ from ..types import FieldType, field_type
 from .names import ANSWER_NAME_PREFIX
 
 IDENTITY_KEYS = ("library", "partner", "rater", "side", "round")
-LAYOUTS = ("form", "rubric", "blocks")
+LAYOUTS = ("form", "rubric", "blocks", "table")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Sheet names the generator adds itself, or that Excel reserves; a form sheet may not take them.
 RESERVED_SHEET_NAMES = ("instructions", "history")
@@ -81,6 +81,16 @@ class Field:
     sheet: str = ""
     # Ids this field had in earlier versions of its template: their answers are this field's.
     replaces: tuple[str, ...] = ()
+    # In a table: the row (1-based) this cell belongs to; ``required`` then means "in a filled row".
+    row: int | None = None
+    # Pre-filled from this field of another template's return (``prefill_from``); may hold {n}.
+    prefill: str | None = None
+    lines: float | None = None
+
+    @property
+    def form_lines(self) -> float:
+        """The answer row's height in lines: the spec's ``lines``, else its type's."""
+        return self.lines or self.kind.form_lines
 
     @property
     def full_label(self) -> str:
@@ -132,6 +142,9 @@ class Section:
     scale: str | None = None
     headings: tuple[str, ...] = ()
     required_blocks: int = 0
+    # A table: ``groups`` are its rows (records), ``columns`` its column headings.
+    rows: int = 0
+    number_heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,6 +153,8 @@ class Sheet:
     name: str
     title: str
     sections: tuple[Section, ...]
+    # Printed portrait on at most this many pages, one page wide (0: landscape, no limit).
+    pages: int = 0
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -167,6 +182,8 @@ class Template:
     spec_hash: str
     source: str
     fields_by_id: dict[str, Field] = field(repr=False, compare=False)
+    # The template whose returns pre-fill this one (its fields say which answer: ``Field.prefill``).
+    prefill_from: str | None = None
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -186,3 +203,7 @@ class Template:
         for sheet in self.sheets:
             for section in sheet.sections:
                 yield sheet, section
+
+    def tables(self) -> Iterator[Section]:
+        """The repeated-row table sections, whose rows are records read and checked together."""
+        return (section for _, section in self.sections() if section.layout == "table")

@@ -17,6 +17,7 @@ class ChoiceType(FieldType):
     title = "Choose from the list"
     hint = "Choose from the list."
     extra_keys = frozenset({"choices"})
+    table_width = 14.0
     refused = ProblemCode.NOT_A_CHOICE
 
     def check(self, f: Field, template_lists: dict[str, Any], scales: dict[str, Any]) -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ class DateType(FieldType):
     title = "Date"
     hint = "Type a date as YYYY-MM-DD."
     number_format = "yyyy-mm-dd"
+    table_width = 12.0
     dated = True
 
     def validation(self, template: Template, f: Field) -> dict[str, Any]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 class NumberType(FieldType):
     extra_keys = frozenset({"min", "max"})
     summable = True
+    table_width = 12.0
 
     def __init__(
         self, name: str, *, title: str, hint: str, number_format: str, ceiling: float, whole: bool = False

@@ -17,10 +17,11 @@ class TextType(FieldType):
     wraps = True
     extra_keys = frozenset({"max_length"})
 
-    def __init__(self, name: str, *, title: str, form_lines: float, note: bool = False) -> None:
+    def __init__(self, name: str, *, title: str, form_lines: float, table_width: float, note: bool = False) -> None:
         self.name = name
         self.title = title
         self.form_lines = form_lines
+        self.table_width = table_width
         self.note = note
 
     def check(self, f: Field, template_lists: dict[str, Any], scales: dict[str, Any]) -> list[tuple[str, str]]:

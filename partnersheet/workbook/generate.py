@@ -297,7 +297,16 @@ class _Writer:
             self.wb.define_name(f.name, f"={quoted}!{ref}")
         ws.hide_gridlines(2)
         ws.protect("", {"format_rows": True, "format_columns": True})
-        print_setup(ws, footer=self._footer(), paper=LETTER, margins=MARGINS, header=f"&L&8{self.template.title}")
+        # A sheet with ``pages`` set is a document: portrait, on at most that many pages.
+        print_setup(
+            ws,
+            footer=self._footer(),
+            paper=LETTER,
+            margins=MARGINS,
+            header=f"&L&8{self.template.title}",
+            landscape=not sl.pages,
+            pages_tall=sl.pages,
+        )
         if sl.header_rows:
             ws.repeat_rows(*sl.header_rows)
         if sl.page_breaks:
@@ -394,10 +403,12 @@ def generate(
     *,
     force: bool = False,
     created: datetime | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> Path:
     """Make one workbook file, atomically; refuse to overwrite unless ``force``.
 
-    ``template`` may be a template id; ``who`` a mapping of identity values, checked as the CLI does.
+    ``template`` may be a template id; ``who`` a mapping of identity values, checked as the CLI does;
+    ``answers`` (field id -> value) are written in place, as when pre-filling from another return.
     """
     if isinstance(template, str):
         from ..spec import load_template
@@ -411,5 +422,6 @@ def generate(
     check_writable(path, force)
     who = who or Personalisation()
     label = display_name(path.name)  # the id is a hash of text: a name that is not UTF-8 must still give one
-    data = generate_bytes(template, who, workbook_id=workbook_id_for(template, who, label), created=created)
+    workbook_id = workbook_id_for(template, who, label)
+    data = generate_bytes(template, who, workbook_id=workbook_id, created=created, answers=answers)
     return atomic_write(path, data, force)

@@ -19,6 +19,14 @@ FIRST_SECTION_ROW = 3
 FORM_WIDTHS = {0: 2.0, 1: 30.0, 2: 64.0, 3: 26.0}
 BLOCK_WIDTHS = {0: 2.0, 1: 26.0, 2: 42.0, 3: 42.0, 4: 42.0}
 LONG_TEXT_LINES = 4
+# A sheet with tables: the row number in B, then the table columns; its forms put labels in C and
+# answers in D. Column widths come from the columns' types, at least these for the forms.
+NUMBER_COL, TABLE_FIRST_COL = 1, 2
+TABLE_FORM_COLS = (2, 3)
+TABLE_FORM_WIDTHS = {0: 2.0, NUMBER_COL: 5.0, 2: 30.0, 3: 38.0}
+# A table row is this many lines tall at most: dense enough to print; people may make rows taller.
+TABLE_LINES = 1.2
+SPACER_HEIGHT = 6.0  # the empty row after each section, on a sheet printed on a set number of pages
 BOLD_STYLES = frozenset({"label", "group", "header", "band", "label_small", "section"})
 
 
@@ -56,6 +64,8 @@ class SheetLayout:
     last_row: int
     last_col: int
     page_breaks: tuple[int, ...] = ()
+    # Printed portrait on at most this many pages, one page wide (0: landscape, as many as needed).
+    pages: int = 0
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,8 @@ class _Builder:
         self.row = FIRST_SECTION_ROW
         self.header_rows: tuple[int, int] | None = None
         self.page_breaks: list[int] = []
+        self.form_cols = (1, 2)
+        self.table_headers: list[int] = []
 
     def width(self, col: int, last_col: int | None = None) -> float:
         return sum(self.widths.get(c, 10.0) for c in range(col, (last_col or col) + 1))
@@ -96,9 +108,9 @@ class _Builder:
         if last_row is None:
             self.fit(row, wrapped_lines(text, self.width(col, last_col), bold=style in BOLD_STYLES))
 
-    def answer(self, row: int, col: int, f: Field, label_at: tuple[int, int]) -> None:
+    def answer(self, row: int, col: int, f: Field, label_at: tuple[int, int], most: float | None = None) -> None:
         self.inputs.append(InputCell(row, col, f, *label_at))
-        self.fit(row, f.kind.form_lines)
+        self.fit(row, f.form_lines if most is None else min(f.form_lines, most))
 
     def section_title(self, title: str, last_col: int) -> None:
         self.text(self.row, 1, title, "section", last_col=last_col)
@@ -106,9 +118,30 @@ class _Builder:
 
 
 def _form(b: _Builder, section: Section) -> None:
+    label_col, answer_col = b.form_cols
     for f in section.fields:
-        b.text(b.row, 1, f.label, "label")
-        b.answer(b.row, 2, f, (b.row, 1))
+        b.text(b.row, label_col, f.label, "label")
+        b.answer(b.row, answer_col, f, (b.row, label_col))
+        b.row += 1
+    b.row += 1
+
+
+def _table(b: _Builder, section: Section) -> None:
+    """A header row (the row-number heading, then each column's label), then one row per record.
+
+    No cell is merged; each answer's label is its column's header, and the row number in the
+    first column says which record a row is, so sorted rows are read as whole records.
+    """
+    header = b.row
+    b.table_headers.append(header)
+    b.text(header, NUMBER_COL, section.number_heading, "header")
+    for j, column in enumerate(section.columns):
+        b.text(header, TABLE_FIRST_COL + j, column.heading, "header")
+    b.row += 1
+    for k, group in enumerate(section.groups, start=1):
+        b.text(b.row, NUMBER_COL, str(k), "criterion")
+        for j, f in enumerate(group.fields):
+            b.answer(b.row, TABLE_FIRST_COL + j, f, (header, TABLE_FIRST_COL + j), most=TABLE_LINES)
         b.row += 1
     b.row += 1
 
@@ -172,24 +205,48 @@ def _blocks(b: _Builder, section: Section) -> None:
     b.page_breaks.append(b.row)
 
 
-_DRAW = {"form": _form, "rubric": _rubric, "blocks": _blocks}
+_DRAW = {"form": _form, "rubric": _rubric, "blocks": _blocks, "table": _table}
+
+
+def _widths(sheet: Sheet) -> dict[int, float]:
+    """Column widths: fixed grids for forms, rubrics and blocks; a table's from its columns' types."""
+    tables = [s for s in sheet.sections if s.layout == "table"]
+    if not tables:
+        return dict(BLOCK_WIDTHS if any(s.layout == "blocks" for s in sheet.sections) else FORM_WIDTHS)
+    widths = dict(TABLE_FORM_WIDTHS)
+    for section in tables:
+        for j, f in enumerate(section.groups[0].fields):
+            col = TABLE_FIRST_COL + j
+            widths[col] = max(widths.get(col, 0.0), f.kind.table_width)
+    return widths
 
 
 def _sheet_layout(template: Template, sheet: Sheet) -> SheetLayout:
-    has_blocks = any(s.layout == "blocks" for s in sheet.sections)
-    widths = dict(BLOCK_WIDTHS if has_blocks else FORM_WIDTHS)
+    widths = _widths(sheet)
     last_col = max(widths)
     b = _Builder(widths)
+    if any(s.layout == "table" for s in sheet.sections):
+        b.form_cols = TABLE_FORM_COLS
     b.text(TITLE_ROW, TITLE_COL, sheet.title, "title", last_col=last_col)
     b.heights[TITLE_ROW] = 30
     b.text(TITLE_ROW + 1, 1, f"{template.description}  Type in the shaded cells.", "subtitle", last_col=last_col)
+    spans = []
     for section in sheet.sections:
+        first = b.row
         if section.layout != "blocks":
             b.section_title(section.title, last_col)
         _DRAW[section.layout](b, section)
+        spans.append((first, b.row - 1))
+    if sheet.pages:  # a dense document: thin gaps between sections, the spreadsheet scales it to fit
+        for _, last in spans:
+            b.heights[last] = SPACER_HEIGHT
+    if b.header_rows is None:
+        # A spreadsheet repeats one range of rows: one table's header, else the sheet's title.
+        one_table = len(b.table_headers) == 1
+        b.header_rows = (b.table_headers[0],) * 2 if one_table else (TITLE_ROW, TITLE_ROW)
     breaks = tuple(r for r in b.page_breaks if 0 < r < b.row)
     return SheetLayout(
-        sheet, widths, b.heights, tuple(b.cells), tuple(b.inputs), b.header_rows, b.row, last_col, breaks
+        sheet, widths, b.heights, tuple(b.cells), tuple(b.inputs), b.header_rows, b.row, last_col, breaks, sheet.pages
     )
 
 
