@@ -18,6 +18,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import test_languages  # noqa: F401  (registers the language codes it covers)
 import test_sorted_rows  # noqa: F401  (registers the label codes it covers)
 import test_unusable_files  # noqa: F401  (registers the file-level codes it covers)
 from click.testing import CliRunner, Result

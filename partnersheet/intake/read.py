@@ -29,7 +29,8 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, as_registry, template_by_hash
+from ..i18n import BASE, language_name
+from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, UnknownLanguage, as_registry, template_by_hash
 from ..spec.names import ANSWER_NAME_PREFIX, META_SHEET, PROPERTY_PREFIX
 from ..types import parse as normalise
 from ..types.parsing import as_text
@@ -69,7 +70,12 @@ class Value:
 
 @dataclass
 class Submission:
-    """A returned workbook as data. ``problems`` holds what reading itself noticed."""
+    """A returned workbook as data. ``problems`` holds what reading itself noticed.
+
+    ``template`` is the English view whatever the workbook's language: values of choices and
+    ratings are stored as English labels, so compile never needs to know the language; ``lang``
+    is the language the workbook was read in (its labels, and the respondent's problems).
+    """
 
     file: str
     sha256: str
@@ -80,6 +86,12 @@ class Submission:
     identity: dict[str, str]
     values: dict[str, Value]
     problems: list[Problem] = field(default_factory=list)
+    lang: str = BASE
+
+    @property
+    def view(self) -> Template:
+        """The template in the workbook's language: its labels as the respondent saw them."""
+        return self.template.in_language(self.lang)
 
     @property
     def template_id(self) -> str:
@@ -375,15 +387,41 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
                     context={"spec_hash": spec_hash, "expected": template.spec_hash, "source": template.source},
                 )
             )
-        values = _read_values(book, template, name, problems, same_wording=version == template.version)
+        view = _view_of(template, meta, name, problems)
+        # Labels are compared as that version and wording drew them; another wording reads by name.
+        same_wording = (
+            version == template.version
+            and view.lang == (meta.get("language", "") or BASE)
+            and (view.lang == BASE or meta.get("translation_hash", "") == view.translation_hash)
+        )
+        values = _read_values(book, view, name, problems, same_wording=same_wording)
         identity = {key: meta.get(key, "") for key in IDENTITY_KEYS}
         return Submission(
-            name, digest, template, version, spec_hash, meta.get("workbook_id", ""), identity, values, problems
+            name,
+            digest,
+            template,
+            version,
+            spec_hash,
+            meta.get("workbook_id", ""),
+            identity,
+            values,
+            problems,
+            view.lang,
         )
     except zipfile.BadZipFile as exc:
         raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
     finally:
         opened.zip.close()
+
+
+def _view_of(template: Template, meta: dict[str, str], name: str, problems: list[Problem]) -> Template:
+    """The template in the language the workbook is stamped with (English when it says none)."""
+    lang = meta.get("language", "") or BASE
+    try:
+        return template.in_language(lang)
+    except UnknownLanguage:
+        problems.append(make_problem(ProblemCode.LANGUAGE_UNKNOWN, name, value=lang, detail=language_name(BASE)))
+        return template
 
 
 def _template_of(

@@ -67,9 +67,12 @@ def collect_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def check_submission(sub: Submission) -> list[Problem]:
-    """Every problem in one submission: what reading noticed, then each answer against the spec."""
+    """Every problem in one submission: what reading noticed, then each answer against the spec.
+
+    Fields are named as the respondent saw them: in the workbook's language.
+    """
     problems = list(sub.problems)
-    template = sub.template
+    template = sub.view
     for f in template.fields:
         v = sub.values.get(f.id)
         if v is None:
@@ -281,6 +284,7 @@ def validate_paths(
             skipped = problems and all(p.severity != ERROR for p in problems)
             reports.append(FileReport(name, "skipped" if skipped else "unreadable", problems))
             continue
+        problems = [p.localised(sub.lang) for p in problems]  # told in the respondent's language too
         status = "invalid" if any(p.severity == ERROR for p in problems) else "valid"
         reports.append(
             FileReport(name, status, problems, sub.template_id, sub.template_version, sub.workbook_id, sub.identity)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..i18n import tr
 from ..spec import Field, Section, Sheet, Template
 
 TITLE_ROW = 0
@@ -19,6 +20,8 @@ LINE_HEIGHT = 15.0  # points per line of 11pt text
 # Column widths (characters) for the two grids a form sheet can use.
 FORM_WIDTHS = {0: 2.0, 1: 30.0, 2: 64.0, 3: 26.0}
 BLOCK_WIDTHS = {0: 2.0, 1: 26.0, 2: 42.0, 3: 42.0, 4: 42.0}
+# A rubric of contrasts: group, the opposite, the criterion, the rating.
+CONTRAST_WIDTHS = {0: 2.0, 1: 24.0, 2: 42.0, 3: 42.0, 4: 26.0}
 LONG_TEXT_LINES = 4
 BOLD_STYLES = frozenset({"label", "group", "header", "band", "label_small", "section"})
 
@@ -145,19 +148,23 @@ def _rubric(b: _Builder, section: Section) -> None:
         b.text(header, col, heading, "header")
     b.header_rows = (header, header)
     b.row += 1
+    item = len(section.headings) - 1  # the criterion's column: 2, or 3 after a contrast
     for group in section.groups:
         ratings = [f for f in group.fields if f.kind.scored]
         first = b.row
         for f in ratings:
-            b.text(b.row, 2, f.label, "criterion")
-            b.answer(b.row, 3, f, (b.row, 2))
+            if f.contrast:
+                b.text(b.row, 2, f.contrast, "criterion")
+            b.text(b.row, item, f.label, "criterion")
+            b.answer(b.row, item + 1, f, (b.row, item))
             b.row += 1
         b.text(first, 1, group.label, "group", last_row=b.row - 1 if len(ratings) > 1 else None)
         for f in group.fields:
             if not f.kind.scored:
                 b.text(b.row, 1, f.label, "label")
                 b.answer(b.row, 2, f, (b.row, 1))
-                b.text(b.row, 3, "", "blank")
+                for col in range(3, item + 2):
+                    b.text(b.row, col, "", "blank")
                 b.row += 1
     b.row += 1
 
@@ -203,12 +210,14 @@ _DRAW = {"form": _form, "rubric": _rubric, "blocks": _blocks}
 
 def _sheet_layout(template: Template, sheet: Sheet) -> SheetLayout:
     has_blocks = any(s.layout == "blocks" for s in sheet.sections)
-    widths = dict(BLOCK_WIDTHS if has_blocks else FORM_WIDTHS)
+    has_contrasts = any(len(s.headings) == 4 for s in sheet.sections)
+    widths = dict(BLOCK_WIDTHS if has_blocks else CONTRAST_WIDTHS if has_contrasts else FORM_WIDTHS)
     last_col = max(widths)
     b = _Builder(widths)
     b.text(TITLE_ROW, TITLE_COL, sheet.title, "title", last_col=last_col)
     b.heights[TITLE_ROW] = 30
-    b.text(TITLE_ROW + 1, 1, f"{template.description}  Type in the shaded cells.", "subtitle", last_col=last_col)
+    hint = tr(template.lang, "Type in the shaded cells.")
+    b.text(TITLE_ROW + 1, 1, f"{template.description}  {hint}", "subtitle", last_col=last_col)
     for section in sheet.sections:
         if section.layout != "blocks":
             b.section_title(section.title, last_col)
@@ -224,7 +233,7 @@ _LAYOUTS: dict[str, TemplateLayout] = {}
 
 def layout_for(template: Template) -> TemplateLayout:
     """The layout of a template, computed once per spec content."""
-    key = template.spec_hash
+    key = template.view_key
     if key not in _LAYOUTS:
         _LAYOUTS[key] = TemplateLayout(template, tuple(_sheet_layout(template, s) for s in template.sheets))
     return _LAYOUTS[key]
