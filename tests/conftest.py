@@ -10,10 +10,14 @@ import os
 import shutil
 from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from partnersheet.spec import Template, load_template
+
+if TYPE_CHECKING:
+    from libreoffice import LibreOffice
 from partnersheet.workbook.generate import Personalisation, generate
 
 pytest_plugins = ["pytester"]
@@ -74,6 +78,25 @@ def make_workbook(tmp_path: Path) -> GenerateFn:
         return generate(template, tmp_path / name, Personalisation(**identity), force=force)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def lo() -> Generator[LibreOffice, None, None]:
+    """One headless LibreOffice per test module: started once, stopped (only it) at the end.
+
+    Skips with the reason when LibreOffice or python3-uno is missing (a failure under CI=true).
+    Imported here, not at the top: test_new_cli copies this conftest where libreoffice.py is not.
+    """
+    from libreoffice import LibreOffice, missing_reason
+
+    reason = missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    office = LibreOffice.start()
+    try:
+        yield office
+    finally:
+        office.stop()
 
 
 @pytest.fixture

@@ -248,6 +248,16 @@ class LibreOffice:
         _wait_group(proc, 10)
 
 
+def type_steps(cells: dict[str, tuple[str, str]], typed: dict[str, str]) -> list[dict[str, Any]]:
+    """Driver steps typing ``typed`` (field id -> text) into ``cells`` (field id -> (sheet, cell))."""
+    return [{"op": "type", "sheet": cells[fid][0], "cell": cells[fid][1], "text": text} for fid, text in typed.items()]
+
+
+def save_steps(out: Path, stem: str, suffixes: tuple[str, ...] = (".xlsx", ".ods")) -> list[dict[str, Any]]:
+    """Driver steps saving the document as ``out/stem`` with each suffix (the filter follows it)."""
+    return [{"op": "save", "path": str(out / f"{stem}{suffix}")} for suffix in suffixes]
+
+
 def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
     """Is any process of our soffice's group still running?
 

@@ -12,7 +12,7 @@ python3-uno is missing, and conftest turns that skip into a failure under CI=tru
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,7 +21,7 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from libreoffice import LibreOffice, missing_reason
+from libreoffice import LibreOffice, save_steps, type_steps
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from partnersheet.cli import cli
@@ -142,14 +142,6 @@ def _sentence(f: Field, salt: str) -> str:
     return base[: f.max_length or 200]
 
 
-def type_steps(cells: dict[str, tuple[str, str]], typed: dict[str, str]) -> list[dict[str, Any]]:
-    return [{"op": "type", "sheet": cells[fid][0], "cell": cells[fid][1], "text": text} for fid, text in typed.items()]
-
-
-def save_steps(out: Path, stem: str, suffixes: tuple[str, ...] = (".xlsx", ".ods")) -> list[dict[str, Any]]:
-    return [{"op": "save", "path": str(out / f"{stem}{suffix}")} for suffix in suffixes]
-
-
 def plain(value: Any) -> Any:
     """Comparable form of a read-back value: dates as dates, numbers as floats."""
     if isinstance(value, datetime):
@@ -216,19 +208,6 @@ def fill(
 
 
 # --- fixtures -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def lo() -> Iterator[LibreOffice]:
-    """One headless LibreOffice for the module: started once, stopped (only it) at the end."""
-    reason = missing_reason()
-    if reason is not None:
-        pytest.skip(reason)
-    office = LibreOffice.start()
-    try:
-        yield office
-    finally:
-        office.stop()
 
 
 @pytest.fixture(scope="module")

@@ -65,6 +65,7 @@ WORKBOOKS = (
     "demo-blank-sustainability",
     "demo-problems",
     "demo-comparison",
+    "status-report",
 )
 
 
@@ -172,6 +173,19 @@ def written_workbooks(root: Path) -> Written:
     c = compile_paths([folder], workers=1)
     paths["comparison-hostile"] = write_comparison(c, root / "comparison-hostile.xlsx")
     tidy = write_tidy(c, root / "hostile-tidy.json")
+
+    roster = root / "roster.csv"  # two raters who returned, one who did not, one named like markup
+    roster.write_text(
+        "partner,rater,side,round,email\n"
+        "Riverbend County Health Department,Maya Okafor,library,Spring 2026,maya@example.org\n"
+        "Tri-County Food Bank,Alex Kim,partner,Fall 2026,alex@example.org\n"
+        f'"{HOSTILE["markup"]}","{HOSTILE["open-markup"]}",partner,Fall 2026,\n',
+        encoding="utf-8",
+    )
+    status = root / "status.xlsx"
+    result = runner.invoke(cli, ["status", str(roster), str(SAMPLES), "--report", str(status)])
+    assert status.exists(), result.output
+    paths["status-report"] = status
 
     demo = root / "demo"
     result = runner.invoke(cli, ["demo", str(demo), "--quiet"])

@@ -26,7 +26,7 @@ from ..errors import UsageError
 from ..files import atomic_write, display_name
 from ..intake.read import Submission
 from ..intake.validate import Batch, validate_paths
-from ..spec import Template, TemplateRegistry
+from ..spec import Template, TemplateRegistry, as_registry
 from ..workbook.generate import document_date
 from ..workbook.xlsx_out import csv_safe
 from .candidates import CandidateTable, candidate_tables
@@ -163,14 +163,22 @@ def compile_paths(
 ) -> Comparison:
     """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read."""
     batch = validate_paths(paths, workers, progress, templates)
-    return compile_batch(batch, compiled_at)
+    return compile_batch(batch, compiled_at, templates)
 
 
-def compile_batch(batch: Batch, compiled_at: datetime | None = None) -> Comparison:
-    """Compile an already validated batch."""
+def compile_batch(
+    batch: Batch, compiled_at: datetime | None = None, templates: TemplateRegistry | None = None
+) -> Comparison:
+    """Compile an already validated batch.
+
+    ``templates`` is the registry the batch was read with (default: built-ins and
+    $PARTNERSHEET_TEMPLATES): versions without returns still carry renames between versions.
+    """
     subs = sorted(batch.submissions, key=lambda s: s.file)
+    registry = as_registry(templates)
     merged = {
-        tid: merge_versions(s.template for s in subs if s.template_id == tid) for tid in {s.template_id for s in subs}
+        tid: merge_versions((s.template for s in subs if s.template_id == tid), via=registry.versions(tid))
+        for tid in {s.template_id for s in subs}
     }
     subs = [remap(s, merged[s.template_id]) for s in subs]
     error_files = {f.file for f in batch.files if f.errors and f.status != UNREADABLE}

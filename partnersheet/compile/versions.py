@@ -44,18 +44,34 @@ class Merged:
         return out
 
 
-def merge_versions(templates: Iterable[Template]) -> Merged:
-    """Merge versions of one template, newest leading; field ids are matched by id and ``replaces``."""
+def merge_versions(templates: Iterable[Template], via: Iterable[Template] = ()) -> Merged:
+    """Merge versions of one template, newest leading; field ids are matched by id and ``replaces``.
+
+    ``via`` are other known versions of the template (from the registry) that no return was made
+    from: only their ``replaces`` are used, so a rename declared in a version in between still
+    joins an older answer to the newest field (1.0.0 -> 1.1.0 -> 1.2.0 with no 1.1.0 returns).
+    """
     ordered = sorted({t.version: t for t in templates}.values(), key=lambda t: version_key(t.version))
     newest = ordered[-1]
+    compiled = {t.version for t in ordered}
+    bridges = {t.version: t for t in via if t.version not in compiled}
+    walk = sorted([*ordered, *bridges.values()], key=lambda t: version_key(t.version))
     canonical: dict[tuple[str, str], str] = {}
     asked_in: dict[str, list[str]] = {}
     alias: dict[str, str] = {}
     extra: list[Field] = []  # fields only older versions asked, in the newest's id space
     known = set(newest.fields_by_id)
-    for template in reversed(ordered):
+    for template in reversed(walk):
+        if version_key(template.version) > version_key(newest.version):
+            continue  # renames after the newest compiled version lead to fields not compiled
+        bridge = template.version in bridges
         for f in template.fields:
             target = alias.get(f.id, f.id)
+            if bridge:
+                if target in known:  # a chain that ends in a compiled field
+                    for old in f.replaces:
+                        alias.setdefault(old, target)
+                continue
             if target not in known:
                 known.add(target)
                 extra.append(f)

@@ -224,7 +224,7 @@ def match_returns(template: Template, rows: list[RosterRow], batch: Batch) -> St
             continue
         if target.file:  # two current returns for one row: the batch already reports it as an error
             target.older.append(report.file)
-            if report.errors <= target.errors:
+            if report.errors >= target.errors:  # keep the better one in view; the batch names both
                 continue
         target.file = report.file
         target.errors, target.warnings = report.errors, report.warnings
