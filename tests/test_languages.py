@@ -328,3 +328,13 @@ def test_a_reworded_spanish_label_in_an_older_translation_reads_by_name(tmp_path
     batch = validate_paths([older])
     assert batch.problems == []
     assert batch.submissions[0].values["leadership__decision_making"].value == "Somewhat effective"
+
+
+def test_templates_init_leaves_the_translations_out(tmp_path: Path) -> None:
+    """A copy to edit starts English-only: rewording it cannot leave a stale translation behind."""
+    out = tmp_path / "ours.toml"
+    result = CliRunner().invoke(cli, ["templates", "init", "ours", "--from", "effectiveness", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = tomllib.loads(out.read_text(encoding="utf-8"))
+    assert "translations" not in raw and "languages" not in raw
+    assert parse_template(raw, "ours.toml").languages == ("en",)

@@ -57,13 +57,13 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "confirme que tiene permiso para leerlo, o cópielo a una carpeta que pueda leer",
     ),
     "partnersheet-output": (
-        "se omitió: es un {detail} hecho por partnersheet, no un libro devuelto",
-        "guarde los resultados fuera de la carpeta de libros devueltos",
+        "se omitió: es un {detail} hecho por partnersheet, no un archivo devuelto",
+        "guarde los resultados fuera de la carpeta de archivos devueltos",
     ),
-    "file-empty": ("el archivo está vacío (0 bytes)", "pida que le envíen el libro otra vez"),
+    "file-empty": ("el archivo está vacío (0 bytes)", "pida que le envíen el archivo otra vez"),
     "not-a-spreadsheet": (
         "no es una hoja de cálculo ({detail})",
-        "pida el libro .xlsx completo, no otro tipo de archivo",
+        "pida el archivo .xlsx completo, no otro tipo de archivo",
     ),
     "legacy-xls": (
         "es un archivo .xls antiguo de Excel 97-2003",
@@ -71,15 +71,15 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     ),
     "csv-file": (
         "es un archivo de texto CSV, que perdió el formulario",
-        "llene el libro .xlsx original y envíe ese",
+        "llene el archivo .xlsx original y envíe ese",
     ),
     "encrypted": (
-        "el libro tiene contraseña",
-        "ábralo, quite la contraseña (Archivo > Información > Proteger libro) y guárdelo otra vez",
+        "el archivo tiene contraseña",
+        "ábralo, quite la contraseña (Archivo > Información > Proteger archivo) y guárdelo otra vez",
     ),
     "corrupt": (
         "el archivo está dañado o incompleto ({detail})",
-        "pida que guarden el libro y lo envíen otra vez",
+        "pida que guarden el archivo y lo envíen otra vez",
     ),
     "zip-bomb": (
         "el archivo crecería a un tamaño peligroso ({detail})",
@@ -87,11 +87,11 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     ),
     "xml-entities": (
         "el archivo tiene declaraciones de entidades XML, que se rechazan por seguridad",
-        "pida que guarden el libro otra vez desde Excel o LibreOffice",
+        "pida que guarden el archivo otra vez desde Excel o LibreOffice",
     ),
     "not-partnersheet": (
-        "es una hoja de cálculo, pero no un libro de partnersheet ({detail})",
-        "envíe a la persona el libro hecho con `partnersheet new`",
+        "es una hoja de cálculo, pero no un archivo de partnersheet ({detail})",
+        "envíe a la persona el archivo hecho con `partnersheet new`",
     ),
     "unknown-template": (
         "se hizo con la plantilla {value}, que no está disponible aquí (se buscan en {other})",
@@ -104,23 +104,23 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     ),
     "template-altered": (
         "se hizo con otra versión de {value} distinta de la de aquí ({detail}), así que sus respuestas no se juntan",
-        "si cambió la plantilla, dele un número de versión nuevo; si no, envíe a la persona un libro nuevo",
+        "si cambió la plantilla, dele un número de versión nuevo; si no, envíe a la persona un archivo nuevo",
     ),
     "version-unknown": (
-        "el libro no dice de qué versión de {value} se hizo; se leyó como la versión {detail}",
-        "revise las respuestas, o envíe a la persona un libro nuevo",
+        "el archivo no dice de qué versión de {value} se hizo; se leyó como la versión {detail}",
+        "revise las respuestas, o envíe a la persona un archivo nuevo",
     ),
     "language-unknown": (
-        "el libro está en el idioma {value!r}, que esta plantilla no tiene aquí; se leyó en {detail}",
-        "agregue ese idioma a la plantilla, o envíe a la persona un libro nuevo",
+        "el archivo está en el idioma {value!r}, que esta plantilla no tiene aquí; se leyó en {detail}",
+        "agregue ese idioma a la plantilla, o envíe a la persona un archivo nuevo",
     ),
     "names-missing": (
-        "el libro perdió los nombres de sus celdas; las respuestas se leyeron en sus lugares originales",
-        "revise las respuestas de abajo, o envíe un libro nuevo",
+        "el archivo perdió los nombres de sus celdas; las respuestas se leyeron en sus lugares originales",
+        "revise las respuestas de abajo, o envíe un archivo nuevo",
     ),
     "field-not-found": (
         "no se encontró la celda de la respuesta para {label!r}",
-        "quizás se borró la fila o la hoja: envíe un libro nuevo",
+        "quizás se borró la fila o la hoja: envíe un archivo nuevo",
     ),
     "rows-reordered": (
         "las filas {detail} de la hoja {sheet!r} cambiaron de orden: las respuestas se leyeron por el texto de al lado",
@@ -129,19 +129,19 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "label-mismatch": (
         "el texto al lado de la respuesta para {label!r} se cambió o se borró: la celda {cell} dice {value!r}; "
         "la respuesta ({detail}) no se usó",
-        "vuelva a poner el texto {other!r} en la celda {cell}, o envíe un libro nuevo",
+        "vuelva a poner el texto {other!r} en la celda {cell}, o envíe un archivo nuevo",
     ),
     "label-duplicated": (
         "el texto de {label!r} está al lado de más de una respuesta ({detail}): no se usó ninguna",
-        "deje ese texto al lado de una sola respuesta (revise las celdas {detail}), o envíe un libro nuevo",
+        "deje ese texto al lado de una sola respuesta (revise las celdas {detail}), o envíe un archivo nuevo",
     ),
     "sheet-missing": (
         "falta la hoja del formulario {sheet!r}, con {detail} respuestas",
-        "quizás se borró la hoja: envíe a la persona un libro nuevo",
+        "quizás se borró la hoja: envíe a la persona un archivo nuevo",
     ),
     "identity-changed": (
         "se cambió {label} de {other!r} a {value!r}",
-        "vuelva a poner {other!r}; si estaba mal, pida un libro nuevo al coordinador",
+        "vuelva a poner {other!r}; si estaba mal, pida un archivo nuevo al coordinador",
     ),
     "required-missing": (
         "falta la respuesta para {label}, que es obligatoria",
@@ -180,7 +180,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "escriba la respuesta misma en la celda {cell}, no una fórmula",
     ),
     "duplicate-workbook": (
-        "el mismo libro (id {value}) se devolvió más de una vez: también {other}",
+        "el mismo archivo (id {value}) se devolvió más de una vez: también {other}",
         "quédese con una copia: la más nueva y completa",
     ),
     "duplicate-submission": (
