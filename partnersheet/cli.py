@@ -137,9 +137,16 @@ def cli() -> None:
 )
 @click.option("--round", "round_", default="", help="Assessment round label, e.g. 'Spring 2026'.")
 @click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    help="Language of the workbook's texts: one the template declares (e.g. es). With --roster, "
+    "the default for rows whose lang column is empty.",
+)
+@click.option(
     "--roster",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV or XLSX with columns partner, rater (and optional side, round, library): one workbook per row.",
+    help="CSV or XLSX with columns partner, rater (and optional side, round, library, lang): one workbook per row.",
 )
 @click.option(
     "--from",
@@ -165,6 +172,7 @@ def new(
     rater: str,
     side: str | None,
     round_: str,
+    lang: str,
     roster: Path | None,
     from_path: Path | None,
     candidate: int | None,
@@ -179,6 +187,7 @@ def new(
       partnersheet new partnership-table -o table.xlsx --library "Riverside Public Library"
       partnersheet new effectiveness --partner "County Health Department" \\
           --rater "A. Rivera" --side library -o e.xlsx
+      partnersheet new effectiveness --lang es --partner "Centro Latino" -o e-es.xlsx
       partnersheet new effectiveness --roster raters.csv -o outbox/
       partnersheet new agreement --from table.xlsx --candidate 1 -o agreement.xlsx
     """
@@ -191,7 +200,7 @@ def new(
             raise UsageError(
                 "--roster takes identities from the roster file", "drop --library/--partner/--rater/--side/--round"
             )
-        rows = read_roster(template, roster)
+        rows = read_roster(template, roster, default_lang=lang)
         written = write_roster(template, rows, output, force, created, inputs=[roster])
         if quiet or len(rows) < 20:
             for _ in written:
@@ -203,6 +212,7 @@ def new(
         if not quiet:
             echo(f"Wrote {len(rows)} workbook{'s' * (len(rows) != 1)} to {output}")
         return
+    template = template.in_language(lang)
     given = {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
     answers = None
     if from_path is not None or candidate is not None:

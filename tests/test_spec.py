@@ -90,7 +90,7 @@ def reversed_keys(value: Any) -> Any:
 
 def test_every_builtin_template_loads() -> None:
     templates = builtin_templates()
-    assert set(templates) == {"effectiveness", "partnership-table", "agreement", "action-plan"}
+    assert set(templates) == {"effectiveness", "partnership-table", "agreement", "action-plan", "sustainability"}
     for template in templates.values():
         assert template.version and template.description and template.fields
         assert re.fullmatch(r"[0-9a-f]{64}", template.spec_hash)

@@ -96,8 +96,8 @@ _MEANINGS: dict[str, Meanings] = {}
 
 def meanings_for(template: Template) -> Meanings:
     """Every field's label, from the layout (the text really written beside it), once per spec."""
-    if template.spec_hash in _MEANINGS:
-        return _MEANINGS[template.spec_hash]
+    if template.view_key in _MEANINGS:
+        return _MEANINGS[template.view_key]
     layout = layout_for(template)
     section_of = {f.id: (sheet.name, section.id) for sheet, section in template.sections() for f in section.fields}
     fields: dict[str, Meaning] = {}
@@ -132,7 +132,7 @@ def meanings_for(template: Template) -> Meanings:
                 )
             )
     meanings = Meanings(fields, {k: tuple(v) for k, v in by_key.items()}, tuple(tables))
-    _MEANINGS[template.spec_hash] = meanings
+    _MEANINGS[template.view_key] = meanings
     return meanings
 
 

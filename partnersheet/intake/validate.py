@@ -80,9 +80,12 @@ def collect_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def check_submission(sub: Submission) -> list[Problem]:
-    """Every problem in one submission: what reading noticed, then each answer against the spec."""
+    """Every problem in one submission: what reading noticed, then each answer against the spec.
+
+    Fields are named as the respondent saw them: in the workbook's language.
+    """
     problems = list(sub.problems)
-    template = sub.template
+    template = sub.view
     for f in template.fields:
         v = sub.values.get(f.id)
         if v is None:
@@ -454,6 +457,7 @@ def validate_paths(
             skipped = problems and all(p.severity != ERROR for p in problems)
             reports.append(FileReport(name, "skipped" if skipped else "unreadable", problems))
             continue
+        problems = [p.localised(sub.lang) for p in problems]  # told in the respondent's language too
         if any(p.code == ProblemCode.SUPERSEDED for p in problems):
             status = SUPERSEDED  # replaced by a newer copy: its own problems no longer need fixing
         elif any(p.severity == ERROR for p in problems):

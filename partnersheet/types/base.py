@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from ..intake.problems import ProblemCode
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class FieldType:
     dated: bool = False  # a date compile uses to order rounds
 
     def input_message(self, f: Field) -> str:
-        return f"{f.help} {self.hint}".strip()
+        hint = tr(f.lang, self.hint) if self.hint else ""
+        return f"{f.help} {hint}".strip()
 
     def check(self, f: Field, template_lists: dict[str, Any], scales: dict[str, Any]) -> list[tuple[str, str]]:
         """Mistakes in a field's spec as (key, what is wrong and how to fix it)."""

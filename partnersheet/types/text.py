@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import as_text
@@ -37,7 +38,7 @@ class TextType(FieldType):
             "validate": "length",
             "criteria": "<=",
             "value": f.max_length,
-            "error_message": f"Please keep this answer to {f.max_length} characters.",
+            "error_message": tr(f.lang, "Please keep this answer to {n} characters.").format(n=f.max_length),
         }
 
     def parse(self, template: Template, f: Field, raw: Any) -> Normalised:

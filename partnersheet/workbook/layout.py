@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import tr
 from ..spec import Field, Section, Sheet, Template
 from .style import LINE_HEIGHT, lines_height, wrapped_lines
 
@@ -18,6 +19,8 @@ FIRST_SECTION_ROW = 3
 # Column widths (characters) for the two grids a form sheet can use.
 FORM_WIDTHS = {0: 2.0, 1: 30.0, 2: 64.0, 3: 26.0}
 BLOCK_WIDTHS = {0: 2.0, 1: 26.0, 2: 42.0, 3: 42.0, 4: 42.0}
+# A rubric of contrasts: group, the opposite, the criterion, the rating.
+CONTRAST_WIDTHS = {0: 2.0, 1: 24.0, 2: 42.0, 3: 42.0, 4: 26.0}
 LONG_TEXT_LINES = 4
 # A sheet with tables: the row number in B, then the table columns; its forms put labels in C and
 # answers in D. Column widths come from the columns' types, at least these for the forms.
@@ -152,19 +155,23 @@ def _rubric(b: _Builder, section: Section) -> None:
         b.text(header, col, heading, "header")
     b.header_rows = (header, header)
     b.row += 1
+    item = len(section.headings) - 1  # the criterion's column: 2, or 3 after a contrast
     for group in section.groups:
         ratings = [f for f in group.fields if f.kind.scored]
         first = b.row
         for f in ratings:
-            b.text(b.row, 2, f.label, "criterion")
-            b.answer(b.row, 3, f, (b.row, 2))
+            if f.contrast:
+                b.text(b.row, 2, f.contrast, "criterion")
+            b.text(b.row, item, f.label, "criterion")
+            b.answer(b.row, item + 1, f, (b.row, item))
             b.row += 1
         b.text(first, 1, group.label, "group", last_row=b.row - 1 if len(ratings) > 1 else None)
         for f in group.fields:
             if not f.kind.scored:
                 b.text(b.row, 1, f.label, "label")
                 b.answer(b.row, 2, f, (b.row, 1))
-                b.text(b.row, 3, "", "blank")
+                for col in range(3, item + 2):
+                    b.text(b.row, col, "", "blank")
                 b.row += 1
     b.row += 1
 
@@ -212,7 +219,9 @@ def _widths(sheet: Sheet) -> dict[int, float]:
     """Column widths: fixed grids for forms, rubrics and blocks; a table's from its columns' types."""
     tables = [s for s in sheet.sections if s.layout == "table"]
     if not tables:
-        return dict(BLOCK_WIDTHS if any(s.layout == "blocks" for s in sheet.sections) else FORM_WIDTHS)
+        has_blocks = any(s.layout == "blocks" for s in sheet.sections)
+        has_contrasts = any(len(s.headings) == 4 for s in sheet.sections)  # a criterion beside its opposite
+        return dict(BLOCK_WIDTHS if has_blocks else CONTRAST_WIDTHS if has_contrasts else FORM_WIDTHS)
     widths = dict(TABLE_FORM_WIDTHS)
     for section in tables:
         for j, f in enumerate(section.groups[0].fields):
@@ -229,7 +238,8 @@ def _sheet_layout(template: Template, sheet: Sheet) -> SheetLayout:
         b.form_cols = TABLE_FORM_COLS
     b.text(TITLE_ROW, TITLE_COL, sheet.title, "title", last_col=last_col)
     b.heights[TITLE_ROW] = 30
-    b.text(TITLE_ROW + 1, 1, f"{template.description}  Type in the shaded cells.", "subtitle", last_col=last_col)
+    hint = tr(template.lang, "Type in the shaded cells.")
+    b.text(TITLE_ROW + 1, 1, f"{template.description}  {hint}", "subtitle", last_col=last_col)
     spans = []
     for section in sheet.sections:
         first = b.row
@@ -255,7 +265,7 @@ _LAYOUTS: dict[str, TemplateLayout] = {}
 
 def layout_for(template: Template) -> TemplateLayout:
     """The layout of a template, computed once per spec content."""
-    key = template.spec_hash
+    key = template.view_key
     if key not in _LAYOUTS:
         _LAYOUTS[key] = TemplateLayout(template, tuple(_sheet_layout(template, s) for s in template.sheets))
     return _LAYOUTS[key]
