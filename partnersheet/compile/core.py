@@ -30,6 +30,8 @@ from ..intake.validate import SUPERSEDED, Batch, validate_paths
 from ..spec import Template, TemplateRegistry, as_registry
 from ..workbook.generate import document_date
 from ..workbook.xlsx_out import csv_safe
+from .actions import FollowUp, follow_up
+from .agreements import AgreementSummary, agreement_summaries
 from .candidates import CandidateTable, candidate_tables
 from .scores import (
     EXCLUDED,
@@ -98,6 +100,9 @@ class Comparison:
     """(template id, title, current version, {version seen: submissions})"""
     version_notes: list[str] = field(default_factory=list)
     """What differs between the versions compiled together, in words."""
+    actions: FollowUp | None = None
+    """The actions of returned action plans (None when none was among the inputs)."""
+    agreements: list[AgreementSummary] = field(default_factory=list)
     tool_version: str = __version__
 
     @property
@@ -246,9 +251,10 @@ def compile_batch(
             if sub.template_id == tid:
                 seen[sub.template_version] = seen.get(sub.template_version, 0) + 1
         versions.append((tid, by_id[tid].title, by_id[tid].version, dict(sorted(seen.items()))))
+    compiled_at = compiled_at or document_date(stamp_now=True)
     return Comparison(
         batch=batch,
-        compiled_at=compiled_at or document_date(stamp_now=True),
+        compiled_at=compiled_at,
         submissions=subs,
         excluded=excluded,
         instruments=instruments,
@@ -257,6 +263,8 @@ def compile_batch(
         inputs=inputs,
         templates=versions,
         version_notes=[note for tid in sorted(merged) for note in merged[tid].notes()],
+        actions=follow_up(instruments, included, compiled_at.date()),
+        agreements=agreement_summaries(included, compiled_at.date()),
     )
 
 
