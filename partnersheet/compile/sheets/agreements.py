@@ -19,6 +19,7 @@ from .styles import Styles
 
 WIDTHS = (36, 30, 30, 14, 22)
 LAST = len(WIDTHS) - 1
+NO_OFFER = "Offered: no partnership table among the inputs names this organization"
 
 
 def draw_agreements(book: OutputBook, st: Styles, c: Comparison) -> None:
@@ -67,7 +68,7 @@ def _agreement(book: OutputBook, st: Styles, ws: Any, row: int, a: AgreementSumm
     term = " to ".join(d.isoformat() for d in (a.start, a.end) if d is not None) or "Not given"
     _line(book, st, ws, row, "Term", term)
     row += 2
-    offers = [f"Offered in {Path(o.file).name} (candidate {o.candidate})" for o in a.offers]
+    offers = [f"Offered in {Path(o.file).name} (candidate {o.candidate})" for o in a.offers] or [NO_OFFER]
     _header(book, st, ws, row, ["Resources committed", "Committed in this agreement", *offers[: LAST - 1]])
     row += 1
     for r in a.resources:
@@ -79,11 +80,6 @@ def _agreement(book: OutputBook, st: Styles, ws: Any, row: int, a: AgreementSumm
             book.write_cell(ws, row, i, value, fmt)
             texts.append((value, WIDTHS[i]))
         ws.set_row(row, max(fit_height(t if isinstance(t, str) else "", w) for t, w in texts))
-        row += 1
-    if not a.offers:
-        book.merged_text(
-            ws, row, 0, row, LAST, "No partnership table among the inputs names this organization.", st.note
-        )
         row += 1
     row += 1
     row = _rows(
