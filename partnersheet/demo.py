@@ -12,8 +12,9 @@ from .compile.run import compile_to
 from .errors import OutputExists
 from .intake.report import write_problem_workbook
 from .intake.validate import Batch
-from .samples import build_samples
-from .spec import builtin_templates
+from .prefill import write_prefilled
+from .samples import SAMPLE_TABLE, build_samples
+from .spec import builtin_templates, load_template
 from .workbook.generate import generate
 
 
@@ -45,12 +46,19 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
         files.append(DemoFile(path, f"blank {template.title} to send out"))
     samples = build_samples(returned, force=force)
     files.append(DemoFile(returned, f"{len(samples)} sample returns, a few of them flawed"))
+    # `new agreement --from TABLE --candidate 1`: the sample table's first candidate as an agreement.
+    agreement = write_prefilled(
+        load_template("agreement"), returned / SAMPLE_TABLE, 1, root / "agreement-candidate-1.xlsx", force=force
+    )
+    files.append(DemoFile(agreement, "an agreement pre-filled from the partnership table's first candidate"))
     # Compiled as `partnersheet compile` does it; the problems report comes from the same reading.
     tidy = root / "comparison-data.csv"
-    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force)
+    plan = root / "actions.xlsx"
+    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force, actions=plan)
     batch = result.comparison.batch
     problems = write_problem_workbook(batch, root / "problems.xlsx", force)
     files.append(DemoFile(problems, "every problem found, to send back to respondents"))
     files.append(DemoFile(result.output, "the comparison: start with its Summary sheet"))
     files.append(DemoFile(tidy, "every value read, one per row, for your own analysis"))
+    files.append(DemoFile(plan, "the next action plan: the weakest indicators and disagreements, to agree actions on"))
     return DemoResult(root, files, batch, result.output)

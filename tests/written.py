@@ -74,6 +74,8 @@ WORKBOOKS = (
     "demo-blank-sustainability",
     "demo-problems",
     "demo-comparison",
+    "demo-agreement-from-table",
+    "demo-action-plan",
     "status-report",
 )
 
@@ -215,6 +217,8 @@ def written_workbooks(root: Path) -> Written:
         paths[f"demo-blank-{template.id}"] = demo / "blank" / f"{template.id}.xlsx"
     paths["demo-problems"] = demo / "problems.xlsx"
     paths["demo-comparison"] = demo / "comparison.xlsx"
+    paths["demo-agreement-from-table"] = demo / "agreement-candidate-1.xlsx"
+    paths["demo-action-plan"] = demo / "actions.xlsx"
     assert set(paths) == set(WORKBOOKS)
     returns = sorted(p for p in (demo / "returned").glob("*.xlsx") if "cut-short" not in p.name)
     _MADE["made"] = Written(paths, folder, tidy, returns)
