@@ -27,6 +27,7 @@ from .model import (
     RESERVED_SHEET_NAMES,
     Band,
     Column,
+    Confidentiality,
     Field,
     Group,
     InstructionSection,
@@ -46,6 +47,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "Band",
     "Column",
+    "Confidentiality",
     "Field",
     "Group",
     "InstructionSection",
@@ -62,6 +64,7 @@ __all__ = [
 ]
 
 CRITERION_KEYS = ("id", "text", "help", "replaces")
+CONFIDENTIALITY_KEYS = ("min_raters", "attributed")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -460,6 +463,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
                 fields_by_id[f.id] = f
     if not fields_by_id:
         r.note("sheets", "a template needs at least one field")
+    confidentiality = _confidentiality(r, r.get(raw, "confidentiality", "", dict, {}))
     return Template(
         id=tid,
         title=r.get(raw, "title", "", str),
@@ -474,7 +478,24 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
         spec_hash=spec_hash_of(raw),
         source=source,
         fields_by_id=fields_by_id,
+        confidentiality=confidentiality,
     )
+
+
+def _confidentiality(r: _Reader, raw: dict[str, Any]) -> Confidentiality:
+    """``[confidentiality]``: the fewest raters per side whose figures are shown, and attribution."""
+    for key in raw:
+        if key not in CONFIDENTIALITY_KEYS:
+            r.note(
+                f"confidentiality.{key}",
+                f"not a key of confidentiality; it may have: {', '.join(CONFIDENTIALITY_KEYS)}",
+            )
+    default = Confidentiality()
+    min_raters = r.get(raw, "min_raters", "confidentiality", int, default.min_raters)
+    if min_raters < 1:
+        r.note("confidentiality.min_raters", "must be 1 or more (3 is usual: a side's figures need three raters)")
+        min_raters = default.min_raters
+    return Confidentiality(min_raters, r.get(raw, "attributed", "confidentiality", bool, default.attributed))
 
 
 def load_template_file(path: str | Path) -> Template:
