@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from helpers import WHO, fill, valid_effectiveness_values, valid_table_values
 
 from partnersheet.cli import cli
+from partnersheet.compile.board import write_board
 from partnersheet.compile.core import compile_paths, write_tidy
 from partnersheet.compile.sheets import write_comparison
 from partnersheet.spec import builtin_templates, load_template
@@ -50,10 +51,14 @@ WORKBOOKS = (
     "problems-report-hostile",
     "comparison",
     "comparison-hostile",
+    "comparison-hostile-confidential",
+    "board",
+    "board-hostile",
     "demo-blank-effectiveness",
     "demo-blank-partnership-table",
     "demo-problems",
     "demo-comparison",
+    "demo-board",
     "status-report",
 )
 
@@ -136,12 +141,18 @@ def written_workbooks(root: Path) -> Written:
     assert report.exists(), result.output
     paths["problems-report-hostile"] = report
     comparison = root / "comparison.xlsx"
-    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison)])
-    assert comparison.exists(), result.output
-    paths["comparison"] = comparison
-    c = compile_paths([folder], workers=1)
+    board = root / "board.xlsx"  # the comparison as the template specs say: confidential
+    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison), "--board", str(board)])
+    assert comparison.exists() and board.exists(), result.output
+    paths["comparison"], paths["board"] = comparison, board
+    # Hostile text through every column: attributed (names and files shown) and confidential (keys,
+    # names taken out of notes, unlinked rows), and on the board.
+    c = compile_paths([folder], workers=1, confidentiality="attributed")
     paths["comparison-hostile"] = write_comparison(c, root / "comparison-hostile.xlsx")
     tidy = write_tidy(c, root / "hostile-tidy.json")
+    hidden = compile_paths([folder], workers=1)
+    paths["comparison-hostile-confidential"] = write_comparison(hidden, root / "comparison-hostile-confidential.xlsx")
+    paths["board-hostile"] = write_board(hidden, root / "board-hostile.xlsx")
 
     roster = root / "roster.csv"  # two raters who returned, one who did not, one named like markup
     roster.write_text(
@@ -163,6 +174,7 @@ def written_workbooks(root: Path) -> Written:
         paths[f"demo-blank-{template.id}"] = demo / "blank" / f"{template.id}.xlsx"
     paths["demo-problems"] = demo / "problems.xlsx"
     paths["demo-comparison"] = demo / "comparison.xlsx"
+    paths["demo-board"] = demo / "board.xlsx"
     assert set(paths) == set(WORKBOOKS)
     returns = sorted(p for p in (demo / "returned").glob("*.xlsx") if "cut-short" not in p.name)
     _MADE["made"] = Written(paths, folder, tidy, returns)
