@@ -25,7 +25,8 @@ import openpyxl
 import pytest
 from helpers import run_cli
 
-from partnersheet.compile.confidential import Pseudonyms, withheld_sides
+from partnersheet.compile.confidential import withheld_sides
+from partnersheet.compile.pseudonyms import Pseudonyms
 from partnersheet.spec import SpecError, load_template, parse_template
 from partnersheet.spec.terms import terms
 from partnersheet.workbook.generate import Personalisation, generate_bytes

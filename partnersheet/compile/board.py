@@ -96,9 +96,9 @@ def build_board(c: Comparison) -> bytes:
     raters = sum(p.raters for res in results for p in res.partnerships)
     minimum = min((a.min_raters for a in c.applied.values() if not a.attributed), default=3)
     intro = (
-        f"Prepared {c.compiled_at:%Y-%m-%d} from {raters} assessment{'s' * (raters != 1)}. Ratings are "
-        f"confidential: no names are shown, and a side's own figures appear only with at least {minimum} raters "
-        "from that side (every rating counts in the overall score)."
+        f"Prepared {c.compiled_at:%Y-%m-%d} from {raters} assessment{'s' * (raters != 1)}. Each score combines "
+        "every rater of the partnership and round, from the library and from the partner; raters are counted "
+        f"by side, never named (a side's own scores are shared only with at least {minimum} raters from it)."
     )
     book.merged_text(ws, 1, 0, 1, last, intro, st.note)
     ws.set_row(1, fit_height(intro, sum(widths)))

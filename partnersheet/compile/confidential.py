@@ -17,23 +17,17 @@ decide for one run. In confidential mode:
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import hmac
-import io
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..files import atomic_write, display_basename, display_name
+from ..files import display_basename, display_name
 from ..intake.validate import Batch, FileReport
 from ..spec import Template
-from ..workbook.xlsx_out import csv_safe
 from .core import TIDY_KEYS, Comparison
+from .pseudonyms import FILE, RATER, WORKBOOK, Pseudonyms
 from .scores import (
     EXCLUDED,
     EvidenceRow,
@@ -47,8 +41,6 @@ from .scores import (
 CONFIDENTIAL, ATTRIBUTED = "confidential", "attributed"
 MODES = (CONFIDENTIAL, ATTRIBUTED)
 NAME_REMOVED = "[name]"
-RATER, FILE, WORKBOOK = "rater", "file", "workbook"
-PREFIX = {RATER: "R", FILE: "F", WORKBOOK: "W"}
 
 
 def fewer_than(n: int, side: str) -> str:
@@ -87,38 +79,6 @@ def applied_for(template: Template, override: str | None) -> Applied:
     attributed = conf.attributed if override is None else override == ATTRIBUTED
     source = "as its template spec says" if override is None else f"--{override} for this run"
     return Applied(template.id, template.title, attributed, conf.min_raters, source)
-
-
-class Pseudonyms:
-    """Stable keys for names, files and workbook ids: HMAC-SHA-256 of the name, keyed by a hash of
-    every input's contents.
-
-    Names are few and guessable, so a key must not be recomputable from a guess: only someone who
-    holds all the returned workbooks (and can read the names in them anyway) knows the secret.
-    The same inputs give the same keys; confidential outputs never show the inputs' checksums.
-    """
-
-    def __init__(self, digests: Iterable[str]) -> None:
-        material = "partnersheet keys 1\n" + "\n".join(sorted(d for d in digests if d))
-        self._secret = hashlib.sha256(material.encode()).digest()
-        self.known: dict[str, tuple[str, str]] = {}
-        """key -> (kind, what it stands for): the coordinator's identities file."""
-        self._keys: dict[tuple[str, str], str] = {}
-
-    def key(self, kind: str, text: str) -> str:
-        norm = key_of(text) if kind == RATER else text
-        if not norm:
-            return ""
-        found = self._keys.get((kind, norm))
-        if found is not None:
-            return found
-        digest = hmac.new(self._secret, f"{kind}\0{norm}".encode("utf-8", "surrogatepass"), hashlib.sha256)
-        hexed, size = digest.hexdigest(), 8
-        while (key := f"{PREFIX[kind]}-{hexed[:size]}") in self.known:
-            size += 4
-        self.known[key] = (kind, text)
-        self._keys[(kind, norm)] = key
-        return key
 
 
 def withheld_sides(raters: dict[str, int], min_raters: int) -> dict[str, str]:
@@ -375,33 +335,3 @@ def _templates(subs: list[Any]) -> dict[str, Template]:
     for sub in subs:
         found.setdefault(sub.template_id, sub.template)
     return found
-
-
-def identities_rows(c: Comparison) -> list[tuple[str, str, str]]:
-    """(key, kind, what it stands for) for the coordinator: never part of a shareable output."""
-    names = c.names
-    if names is None:
-        return []
-    return sorted((key, kind, text) for key, (kind, text) in names.known.items())
-
-
-IDENTITY_SUFFIXES = (".csv", ".json")
-
-
-def check_identities_path(path: Path) -> None:
-    if path.suffix.lower() not in IDENTITY_SUFFIXES:
-        raise UsageError(f"{path}: the identities file must end in .csv or .json", "name it e.g. identities.csv")
-
-
-def write_identities(c: Comparison, path: Path, force: bool = False) -> Path:
-    """The key-to-name map for the coordinator, as CSV (for Excel) or JSON; text neutralised in CSV."""
-    check_identities_path(path)
-    rows = identities_rows(c)
-    if path.suffix.lower() == ".json":
-        data = json.dumps([dict(zip(("key", "kind", "name"), r, strict=True)) for r in rows], ensure_ascii=False)
-        return atomic_write(path, (data + "\n").encode("utf-8"), force)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(("key", "kind", "name"))
-    writer.writerows((key, kind, csv_safe(text)) for key, kind, text in rows)
-    return atomic_write(path, out.getvalue().encode("utf-8-sig"), force)

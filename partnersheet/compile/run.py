@@ -22,8 +22,9 @@ from ..intake.read import is_partnersheet_output
 from ..intake.validate import Batch, collect_paths, validate_paths
 from ..spec import TemplateRegistry
 from .board import write_board
-from .confidential import CONFIDENTIAL, MODES, check_identities_path, shown, write_identities
+from .confidential import CONFIDENTIAL, MODES, shown
 from .core import Comparison, check_tidy_path, compile_batch, write_tidy
+from .pseudonyms import check_identities_path, write_identities
 from .sheets import write_comparison
 
 Tick = Callable[[int], None]
