@@ -420,3 +420,32 @@ def test_identities_may_not_replace_an_input(returns: tuple[Path, dict[str, str]
     exists.write_text("mine", encoding="utf-8")
     result = run_cli("compile", str(returns[0]), "-o", str(tmp_path / "d.xlsx"), "--identities", str(exists))
     assert result.exit_code == 1 and "already exists" in result.output and exists.read_text() == "mine"
+
+
+def test_the_board_tells_the_change_since_the_round_before(
+    returns: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for path in returns[0].iterdir():
+        (inbox / path.name).write_bytes(path.read_bytes())
+    eff = load_template("effectiveness")
+    fall = {rater: codes.replace("1", "2") for rater, codes in CODES.items()}  # every Ineffective now Somewhat
+    for rater, codes in fall.items():
+        side = "Partner" if rater == PARTNER else "Library"
+        answers: dict[str, Any] = {f: LABELS[c] for f, c in zip(criteria(), codes, strict=True)}
+        answers.update(rater_organization="Org", assessment_date=date(2026, 10, 1))
+        who = Personalisation(partner=PARTNERSHIP, rater=rater, side=side, round="Fall 2026")
+        (inbox / f"fall-{rater}.xlsx").write_bytes(generate_bytes(eff, who, answers=answers))
+    result = run_cli("compile", str(inbox), "-o", str(tmp_path / "c.xlsx"), "--board", str(tmp_path / "b.xlsx"))
+    assert result.exit_code == 0, result.output
+    before = OVERALL
+    pos, scores = 0, []
+    for _, n in INDICATORS:
+        scores.append(mean([SCORES[fall[r][pos + k]] for r in EVERYONE for k in range(n)]))
+        pos += n
+    after = mean(scores)
+    assert after > before
+    rows = [row for _, _, row in cells(tmp_path / "b.xlsx") if row and row[0] == PARTNERSHIP]
+    assert len(rows) == 1 and rows[0][1] == "Fall 2026" and rows[0][2] == pytest.approx(after)
+    assert f"Overall score up {after - before:.2f} since {ROUND}" in rows[0][4]

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..files import display_basename, display_name
-from ..intake.validate import Batch, FileReport
+from ..intake.validate import FileReport
 from ..spec import Template
 from .core import TIDY_KEYS, Comparison
 from .pseudonyms import FILE, RATER, WORKBOOK, Pseudonyms
@@ -124,14 +124,22 @@ class Scrubber:
         parts = [r"\s+".join(map(re.escape, w.split())) for w in words]
         self._names = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE) if parts else None
         self._files = sorted(files.items(), key=lambda kv: len(kv[0]), reverse=True)
+        self._done: dict[str, str] = {}  # most texts repeat (labels, ratings): each is scrubbed once
 
     def __call__(self, value: Any) -> Any:
         if not isinstance(value, str) or not value:
             return value
+        found = self._done.get(value)
+        if found is not None:
+            return found
+        text = value
         for name, key in self._files:
-            if name in value:
-                value = value.replace(name, key)
-        return self._names.sub(NAME_REMOVED, value) if self._names is not None else value
+            if name in text:
+                text = text.replace(name, key)
+        text = self._names.sub(NAME_REMOVED, text) if self._names is not None else text
+        if len(self._done) < 200_000:
+            self._done[value] = text
+        return text
 
 
 @dataclass
@@ -225,11 +233,8 @@ def shown(c: Comparison, override: str | None = None) -> Comparison:
         ),
         key=lambda r: r.file,
     )
-    batch = Batch(
-        c.batch.submissions,
-        [replace(u, file=file_keys[u.file]) for u in c.batch.unreadable],
-        [_masked_report(f, file_keys[f.file], names, scrub) for f in c.batch.files],
-    )
+    # Reports keep their own file (what statuses are looked up by); their problems name keys.
+    batch = replace(c.batch, files=[_masked_report(f, file_keys[f.file], names, scrub) for f in c.batch.files])
     return replace(
         c,
         batch=batch,
@@ -263,7 +268,7 @@ def _masked_report(f: FileReport, key: str, names: Pseudonyms, scrub: Scrubber) 
         replace(p, file=key, message=scrub(p.message), hint=scrub(p.hint), value=scrub(p.value), context={})
         for p in f.problems
     ]
-    return replace(f, file=key, problems=problems, workbook_id=names.key(WORKBOOK, f.workbook_id), identity={})
+    return replace(f, problems=problems, workbook_id=names.key(WORKBOOK, f.workbook_id), identity={})
 
 
 def _evidence(rows: list[EvidenceRow], withheld: dict[str, dict[str, str]], scrub: Scrubber) -> list[EvidenceRow]:
