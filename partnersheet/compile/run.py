@@ -21,6 +21,7 @@ from ..files import check_writable, inputs_apart_from_outputs
 from ..intake.read import is_partnersheet_output
 from ..intake.validate import Batch, collect_paths, validate_paths
 from ..spec import TemplateRegistry
+from .actions import ActionPlan, write_action_plan
 from .board import write_board
 from .confidential import CONFIDENTIAL, MODES, shown
 from .core import Comparison, check_tidy_path, compile_batch, write_tidy
@@ -46,10 +47,12 @@ class CompileResult:
     data: Path | None = None
     identities: Path | None = None
     board: Path | None = None
+    actions: ActionPlan | None = None
 
     @property
     def written(self) -> list[Path]:
-        return [self.output] + [p for p in (self.data, self.identities, self.board) if p is not None]
+        extra = [p for p in (self.data, self.identities, self.board) if p is not None]
+        return [self.output, *extra] + ([self.actions.path] if self.actions is not None else [])
 
 
 def compile_to(
@@ -66,6 +69,7 @@ def compile_to(
     confidentiality: str | None = None,
     identities: str | Path | None = None,
     board: str | Path | None = None,
+    actions: str | Path | None = None,
 ) -> CompileResult:
     """Compile the workbooks under ``paths`` into the comparison ``output`` (and the tidy table
     ``data``); returns what was read and written.
@@ -78,7 +82,7 @@ def compile_to(
     ``confidentiality`` ("confidential" or "attributed") overrides each template's spec for this run;
     ``identities`` (.csv or .json) receives the key of every name, file and workbook id the
     confidential outputs show, for the coordinator; ``board`` (.xlsx) the shareable board summary,
-    confidential whatever the mode.
+    confidential whatever the mode; ``actions`` the action plan the comparison hands on (``actions.py``).
     """
     output = Path(output)
     data_path = Path(data) if data is not None else None
@@ -99,6 +103,11 @@ def compile_to(
         outputs.append(identities_path)
     if board_path is not None:
         outputs.append(board_path)
+    actions_path = Path(actions) if actions is not None else None
+    if actions_path is not None:
+        if actions_path.suffix.lower() != ".xlsx":
+            raise UsageError(f"{actions_path}: the action plan must be an .xlsx file", "name it e.g. actions.xlsx")
+        outputs.append(actions_path)
     given = [paths] if isinstance(paths, str | Path) else list(paths)
     files = inputs_apart_from_outputs(collect_paths(given), outputs, is_partnersheet_output)
     for path in outputs:
@@ -124,4 +133,5 @@ def compile_to(
         write_identities(comparison, identities_path, force)
     if board_path is not None:
         write_board(shown(raw, CONFIDENTIAL), board_path, force)
-    return CompileResult(comparison, files, output, batch, data_path, identities_path, board_path)
+    plan = write_action_plan(comparison, actions_path, force, templates) if actions_path is not None else None
+    return CompileResult(comparison, files, output, batch, data_path, identities_path, board_path, plan)
