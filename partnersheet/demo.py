@@ -46,11 +46,13 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     samples = build_samples(returned, force=force)
     files.append(DemoFile(returned, f"{len(samples)} sample returns, a few of them flawed"))
     # Compiled as `partnersheet compile` does it; the problems report comes from the same reading.
-    tidy = root / "comparison-data.csv"
-    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force)
-    batch = result.comparison.batch
+    tidy, board, keys = root / "comparison-data.csv", root / "board.xlsx", root / "identities.csv"
+    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force, board=board, identities=keys)
+    batch = result.batch
     problems = write_problem_workbook(batch, root / "problems.xlsx", force)
     files.append(DemoFile(problems, "every problem found, to send back to respondents"))
     files.append(DemoFile(result.output, "the comparison: start with its Summary sheet"))
     files.append(DemoFile(tidy, "every value read, one per row, for your own analysis"))
+    files.append(DemoFile(board, "one page for the library board and the partners: no names"))
+    files.append(DemoFile(keys, "which rater, file and workbook each key stands for: for you alone"))
     return DemoResult(root, files, batch, result.output)

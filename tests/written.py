@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from helpers import WHO, fill, valid_effectiveness_values, valid_form_values, valid_table_values
 
 from partnersheet.cli import cli
+from partnersheet.compile.board import write_board
 from partnersheet.compile.core import compile_paths, write_tidy
 from partnersheet.compile.sheets import write_comparison
 from partnersheet.spec import builtin_templates, load_template
@@ -60,6 +61,9 @@ WORKBOOKS = (
     "problems-report-hostile",
     "comparison",
     "comparison-hostile",
+    "comparison-hostile-confidential",
+    "board",
+    "board-hostile",
     "demo-blank-effectiveness",
     "demo-blank-partnership-table",
     "blank-agreement",
@@ -74,6 +78,7 @@ WORKBOOKS = (
     "demo-blank-sustainability",
     "demo-problems",
     "demo-comparison",
+    "demo-board",
     "status-report",
 )
 
@@ -186,14 +191,20 @@ def written_workbooks(root: Path) -> Written:
     assert report.exists(), result.output
     paths["problems-report-hostile"] = report
     comparison = root / "comparison.xlsx"
-    actions = root / "actions.xlsx"
-    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison), "--actions", str(actions)])
-    assert comparison.exists() and actions.exists(), result.output
-    paths["comparison"] = comparison
+    board, actions = root / "board.xlsx", root / "actions.xlsx"  # as the template specs say: confidential
+    args = ["compile", str(SAMPLES), "-o", str(comparison), "--board", str(board), "--actions", str(actions)]
+    result = runner.invoke(cli, args)
+    assert comparison.exists() and board.exists() and actions.exists(), result.output
+    paths["comparison"], paths["board"] = comparison, board
     paths["prefilled-action-plan-from-compile"] = actions
-    c = compile_paths([folder], workers=1)
+    # Hostile text through every column: attributed (names and files shown) and confidential (keys,
+    # names taken out of notes, unlinked rows), and on the board.
+    c = compile_paths([folder], workers=1, confidentiality="attributed")
     paths["comparison-hostile"] = write_comparison(c, root / "comparison-hostile.xlsx")
     tidy = write_tidy(c, root / "hostile-tidy.json")
+    hidden = compile_paths([folder], workers=1)
+    paths["comparison-hostile-confidential"] = write_comparison(hidden, root / "comparison-hostile-confidential.xlsx")
+    paths["board-hostile"] = write_board(hidden, root / "board-hostile.xlsx")
 
     roster = root / "roster.csv"  # two raters who returned, one who did not, one named like markup
     roster.write_text(
@@ -215,6 +226,7 @@ def written_workbooks(root: Path) -> Written:
         paths[f"demo-blank-{template.id}"] = demo / "blank" / f"{template.id}.xlsx"
     paths["demo-problems"] = demo / "problems.xlsx"
     paths["demo-comparison"] = demo / "comparison.xlsx"
+    paths["demo-board"] = demo / "board.xlsx"
     assert set(paths) == set(WORKBOOKS)
     returns = sorted(p for p in (demo / "returned").glob("*.xlsx") if "cut-short" not in p.name)
     _MADE["made"] = Written(paths, folder, tidy, returns)
