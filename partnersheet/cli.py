@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import PartnersheetError, UsageError
+from .errors import OutputExists, PartnersheetError, UsageError
 from .files import printable
 from .spec import SpecError, TemplateRegistry, UnknownTemplate
 
@@ -37,6 +37,10 @@ class _Group(click.Group):
         except SpecError as exc:
             echo(f"Error: broken template spec: {exc}", err=True)
             sys.exit(2)
+        except OutputExists as exc:  # the library says what is there; the CLI says how to allow it
+            hint = f"{exc.hint}, " if exc.hint else ""
+            echo(f"Error: {exc.message} ({hint}use --force to overwrite it)", err=True)
+            sys.exit(exc.exit_code)
         except PartnersheetError as exc:
             echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)

@@ -35,7 +35,7 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     """Write the demo into ``folder``; refuses a folder with files in it unless ``force``."""
     root = Path(folder)
     if root.exists() and any(root.iterdir()) and not force:
-        raise OutputExists(f"{root}: folder is not empty", "choose a new folder or use --force")
+        raise OutputExists(f"{root}: folder is not empty", "choose a new folder")
     blank = root / "blank"
     returned = root / "returned"
     blank.mkdir(parents=True, exist_ok=True)

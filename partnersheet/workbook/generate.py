@@ -134,7 +134,7 @@ def personalise(template: Template, values: Mapping[str, str | None]) -> Persona
     clean = {key: _tidy(str(values.get(key) or "")) for key in IDENTITY_KEYS}
     side_field = template.identity_field("side")
     if clean["side"] and side_field is None:
-        raise UsageError(f"template {template.id!r} has no side to fill in", "leave out --side")
+        raise UsageError(f"template {template.id!r} has no side to fill in", "leave the side out")
     if clean["side"] and side_field is not None:
         options = template.options(side_field)
         english = template.base.options(template.base.field(side_field.id))
