@@ -92,9 +92,16 @@ def prefill_from_return(
         if f.identity:
             identity[f.identity] = v.text.strip()
         else:
-            answers[fid] = v.value
+            answers[fid] = _as_shown(template, f, v.value)
         sources[fid] = f"{v.sheet}!{v.cell}"
     return Prefill(identity, answers, sources, name)
+
+
+def _as_shown(template: Template, f: Field, value: Any) -> Any:
+    """An answer as typed in the new workbook: a list answer, kept as its English label, is shown
+    as the option of the workbook's language (by position); any other answer as it was typed."""
+    english = template.base.options(template.base.field(f.id))
+    return template.options(f)[english.index(value)] if value in english else value
 
 
 def _refuse_empty_candidate(

@@ -55,6 +55,10 @@ WORKBOOKS = (
     "prefilled-effectiveness-es",
     "prefilled-partnership-table-es",
     "prefilled-sustainability-es",
+    "blank-agreement-es",
+    "prefilled-agreement-es",
+    "blank-action-plan-es",
+    "prefilled-action-plan-es",
     "prefilled-hostile",
     "problems-report",
     "problems-report-es",
@@ -142,7 +146,6 @@ def written_workbooks(root: Path) -> Written:
     runner = CliRunner()
     for template in builtin_templates().values():
         paths[f"blank-{template.id}"] = generate(template, root / f"blank-{template.id}.xlsx")
-        table = any(section.layout == "blocks" for _, section in template.sections())
         who = (
             WHO
             if template.identity_field("side") is not None
@@ -159,7 +162,7 @@ def written_workbooks(root: Path) -> Written:
         view = template.in_language("es")
         paths[f"blank-{template.id}-es"] = generate(view, root / f"blank-{template.id}-es.xlsx")
         person = personalise(view, who)
-        values = (valid_table_values if table else valid_effectiveness_values)(view, **person.as_dict())
+        values = VALID.get(template.id, valid_form_values)(view, **person.as_dict())
         path = root / f"prefilled-{template.id}-es.xlsx"
         path.write_bytes(generate_bytes(view, person, answers=values))
         paths[f"prefilled-{template.id}-es"] = path

@@ -72,6 +72,7 @@ TEXTS: dict[str, str] = {
     "Instructions": "Instrucciones",
     "Template {id}, version {version}": "Plantilla {id}, versión {version}",
     "Type in the shaded cells.": "Escriba en las celdas sombreadas.",
+    "No.": "Núm.",  # the heading of a table's row-number column
     "Rating scale: {title}": "Escala de calificación: {title}",
     "{label} (scores {score})": "{label} (vale {score})",
     "{label} (not scored: use it when you cannot judge)": "{label} (no cuenta: úselo si no puede juzgar)",

@@ -407,7 +407,8 @@ def _parse_table(r: _Reader, raw: dict[str, Any], path: str, sid: str, title: st
     rows = r.get(raw, "rows", path, int)
     if not 1 <= rows <= MAX_TABLE_ROWS:
         raise r.fail(f"{path}.rows", f"a table needs 1 to {MAX_TABLE_ROWS} rows, not {rows}")
-    number_heading = r.get(raw, "number_heading", path, str, "No.")
+    # A visible text: the spec's own is translated as any other; the default is the tool's.
+    number_heading = r.text(raw, "number_heading", path, None) or tr(r.lang, "No.")
     columns_raw = r.get(raw, "columns", path, list)
     if not columns_raw or not all(isinstance(c, dict) for c in columns_raw):
         raise r.fail(f"{path}.columns", "a table needs columns, each a field: { id, label, type, help, ... }")
