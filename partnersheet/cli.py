@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import PartnersheetError, UsageError
+from .errors import OutputExists, PartnersheetError, UsageError
 from .files import printable
 from .spec import SpecError, TemplateRegistry, UnknownTemplate
 
@@ -37,6 +37,10 @@ class _Group(click.Group):
         except SpecError as exc:
             echo(f"Error: broken template spec: {exc}", err=True)
             sys.exit(2)
+        except OutputExists as exc:  # the library says what is there; the CLI says how to allow it
+            hint = f"{exc.hint}, " if exc.hint else ""
+            echo(f"Error: {exc.message} ({hint}use --force to overwrite it)", err=True)
+            sys.exit(exc.exit_code)
         except PartnersheetError as exc:
             echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
@@ -320,6 +324,25 @@ def validate(
     help="Also write an action plan (.xlsx): a row per weak indicator and per criterion raters disagree on.",
 )
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
+@click.option(
+    "--confidential/--attributed",
+    "confidential",
+    default=None,
+    help="For this run, hide or show who rated what, whatever the template spec says (default: as the spec says).",
+)
+@click.option(
+    "--identities",
+    "identities_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the key of every rater, file and workbook id shown in confidential outputs, "
+    "for the coordinator only (.csv or .json).",
+)
+@click.option(
+    "--board",
+    "board_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a one-page summary for the library board and the partners (.xlsx), always confidential.",
+)
 @click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
 @templates_option
 @force_option
@@ -330,6 +353,9 @@ def compile_(
     data_path: Path | None,
     actions_path: Path | None,
     strict: bool,
+    confidential: bool | None,
+    identities_path: Path | None,
+    board_path: Path | None,
     workers: int | None,
     registry: TemplateRegistry,
     force: bool,
@@ -341,6 +367,8 @@ def compile_(
     Summary (scores, bands, chart, heatmap), Indicators, Perspectives (library vs partner),
     Candidates, Evidence, Data (every value read), Problems and About. Workbooks with errors are
     listed and left out of the scores; --strict refuses to write anything instead.
+    Confidential templates (the default) show a side's own scores only with enough raters from
+    that side, and no names with ratings or notes; --identities maps the keys shown back to names.
     Exit code: 0 written, 1 refused (--strict with errors, or output exists), 2 usage error or
     no input could be read.
 
@@ -349,6 +377,8 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
+      partnersheet compile returned/ -o comparison.xlsx --board board.xlsx --identities keys.csv
+      partnersheet compile returned/ -o comparison.xlsx --attributed
       partnersheet compile returned/ -o comparison.xlsx --actions actions.xlsx
     """
     from .compile.run import compile_to
@@ -372,6 +402,9 @@ def compile_(
             workers=workers,
             progress=reading,
             templates=registry,
+            confidentiality=None if confidential is None else ("confidential" if confidential else "attributed"),
+            identities=identities_path,
+            board=board_path,
             actions=actions_path,
         )
     except NothingReadable as exc:
@@ -387,7 +420,10 @@ def compile_(
         sys.exit(1)
     if not quiet:
         line = result.comparison.closing_line(str(output))
-        echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
+        extras = [f"tidy data in {data_path}"] if data_path is not None else []
+        extras += [f"board summary in {board_path}"] if board_path is not None else []
+        extras += [f"keys to names in {identities_path} (keep it to yourself)"] if identities_path is not None else []
+        echo("; ".join([line, *extras]))
         if result.actions is not None:
             plan = result.actions
             more = f" ({plan.left_out} more findings did not fit)" if plan.left_out else ""

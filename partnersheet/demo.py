@@ -36,7 +36,7 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     """Write the demo into ``folder``; refuses a folder with files in it unless ``force``."""
     root = Path(folder)
     if root.exists() and any(root.iterdir()) and not force:
-        raise OutputExists(f"{root}: folder is not empty", "choose a new folder or use --force")
+        raise OutputExists(f"{root}: folder is not empty", "choose a new folder")
     blank = root / "blank"
     returned = root / "returned"
     blank.mkdir(parents=True, exist_ok=True)
@@ -52,13 +52,17 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     )
     files.append(DemoFile(agreement, "an agreement pre-filled from the partnership table's first candidate"))
     # Compiled as `partnersheet compile` does it; the problems report comes from the same reading.
-    tidy = root / "comparison-data.csv"
+    tidy, board, keys = root / "comparison-data.csv", root / "board.xlsx", root / "identities.csv"
     plan = root / "actions.xlsx"
-    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force, actions=plan)
-    batch = result.comparison.batch
+    result = compile_to(
+        [returned], root / "comparison.xlsx", data=tidy, force=force, board=board, identities=keys, actions=plan
+    )
+    batch = result.batch
     problems = write_problem_workbook(batch, root / "problems.xlsx", force)
     files.append(DemoFile(problems, "every problem found, to send back to respondents"))
     files.append(DemoFile(result.output, "the comparison: start with its Summary sheet"))
     files.append(DemoFile(tidy, "every value read, one per row, for your own analysis"))
+    files.append(DemoFile(board, "one page for the library board and the partners: no names"))
+    files.append(DemoFile(keys, "which rater, file and workbook each key stands for: for you alone"))
     files.append(DemoFile(plan, "the next action plan: the weakest indicators and disagreements, to agree actions on"))
     return DemoResult(root, files, batch, result.output)

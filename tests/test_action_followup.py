@@ -82,7 +82,7 @@ def table(path: Path, sheet: str, first: str) -> list[dict[str, Any]]:
 
 def test_each_action_stands_beside_the_indicator_it_names_and_nowhere_else(tmp_path: Path) -> None:
     out = tmp_path / "comparison.xlsx"
-    compile_to([inbox(tmp_path)], out, compiled_at=COMPILED, workers=1)
+    compile_to([inbox(tmp_path)], out, compiled_at=COMPILED, workers=1, confidentiality="attributed")
     rows = table(out, "Indicators", "Partnership")
     beside = {(r["Partnership"], r["Indicator"]): r["Action (status, owner, due)"] or "" for r in rows}
     assert len(beside) == 12  # two partnerships, six indicators
@@ -98,7 +98,7 @@ def test_each_action_stands_beside_the_indicator_it_names_and_nowhere_else(tmp_p
 
 def test_the_actions_sheet_lists_overdue_actions_first_and_keeps_the_unmatched(tmp_path: Path) -> None:
     out = tmp_path / "comparison.xlsx"
-    compile_to([inbox(tmp_path)], out, compiled_at=COMPILED, workers=1)
+    compile_to([inbox(tmp_path)], out, compiled_at=COMPILED, workers=1, confidentiality="attributed")
     rows = table(out, "Actions", "Partnership")
     assert sorted(r["Agreed action"] for r in rows) == sorted(row[3] for row in TYPED.values())
     # Overdue: due before the compile date and neither Done nor Dropped (a blank status is open).
@@ -147,7 +147,7 @@ def test_the_plan_a_compile_writes_comes_back_filled_and_shows_beside_its_indica
     }
     fill(plan, agreed, folder / "plan-returned.xlsx")
     out = tmp_path / "c2.xlsx"
-    compile_to([folder], out, compiled_at=COMPILED, workers=1)
+    compile_to([folder], out, compiled_at=COMPILED, workers=1, confidentiality="attributed")
     rows = table(out, "Indicators", "Partnership")
     beside = {r["Indicator"]: r["Action (status, owner, due)"] for r in rows}
     late = (TODAY - date(2026, 10, 15)).days
@@ -165,3 +165,17 @@ def test_without_an_action_plan_the_comparison_has_no_action_column_or_sheet(tmp
     wb = openpyxl.load_workbook(out)
     assert "Actions" not in wb.sheetnames and "Agreements" not in wb.sheetnames
     assert "Action (status, owner, due)" not in table(out, "Indicators", "Partnership")[0]
+
+
+def test_a_confidential_comparison_takes_raters_names_out_of_actions_and_shows_file_keys(tmp_path: Path) -> None:
+    """Ana Ruiz prepared the plan (its rater), so her name typed as an owner becomes [name]."""
+    out = tmp_path / "comparison.xlsx"
+    compile_to([inbox(tmp_path)], out, compiled_at=COMPILED, workers=1, confidentiality="confidential")
+    rows = table(out, "Actions", "Partnership")
+    owners = {r["Agreed action"]: r["Owner"] for r in rows}
+    assert owners["Write the plan"] == owners["Set a number"] == "[name]"
+    assert owners["Agree who decides"] == "Sam Lee"  # not a rater: kept
+    assert all(r["File"].startswith("F-") for r in rows)
+    wb = openpyxl.load_workbook(out)
+    texts = [str(v) for name in ("Indicators", "Actions") for row in wb[name].iter_rows(values_only=True) for v in row]
+    assert not any("Ana Ruiz" in t or "plan.xlsx" in t for t in texts)

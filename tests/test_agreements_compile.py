@@ -104,7 +104,7 @@ def sheet_rows(path: Path) -> list[tuple[Any, ...]]:
 
 def test_commitments_stand_beside_what_the_table_offered_for_that_organization(tmp_path: Path) -> None:
     out = tmp_path / "comparison.xlsx"
-    compile_to([returns(tmp_path)], out, compiled_at=COMPILED, workers=1)
+    compile_to([returns(tmp_path)], out, compiled_at=COMPILED, workers=1, confidentiality="attributed")
     rows = sheet_rows(out)
     header = next(row for row in rows if row[0] == "Resources committed")
     assert header[2] == "Offered in table.xlsx (candidate 2)"  # found by its name, not its place
@@ -118,7 +118,7 @@ def test_commitments_stand_beside_what_the_table_offered_for_that_organization(t
 
 def test_goals_by_due_date_milestones_due_in_the_next_60_days_and_the_review_date(tmp_path: Path) -> None:
     out = tmp_path / "comparison.xlsx"
-    compile_to([returns(tmp_path)], out, compiled_at=COMPILED, workers=1)
+    compile_to([returns(tmp_path)], out, compiled_at=COMPILED, workers=1, confidentiality="attributed")
     rows = sheet_rows(out)
     goals = [(g[0], g[3].date()) for g in block(rows, "Goal")]
     typed = [(AGREED[f"goals__r{k}__goal"], AGREED[f"goals__r{k}__due"]) for k in (1, 2, 4)]
@@ -138,10 +138,26 @@ def test_goals_by_due_date_milestones_due_in_the_next_60_days_and_the_review_dat
 
 def test_an_organization_no_table_names_is_said_so_and_its_commitments_still_shown(tmp_path: Path) -> None:
     out = tmp_path / "comparison.xlsx"
-    compile_to([returns(tmp_path, "Cedar Valley Community College")], out, compiled_at=COMPILED, workers=1)
+    compile_to(
+        [returns(tmp_path, "Cedar Valley Community College")],
+        out,
+        compiled_at=COMPILED,
+        workers=1,
+        confidentiality="attributed",
+    )
     rows = sheet_rows(out)
     header = next(row for row in rows if row[0] == "Resources committed")
     assert header[2] == "Offered: no partnership table among the inputs names this organization"
     resources = block(rows, "Resources committed")
     assert [r[1] for r in resources] == [AGREED.get(fid) for fid in RESOURCES]
     assert all(r[2] is None for r in resources)
+
+
+def test_a_confidential_comparison_names_the_table_by_its_key(tmp_path: Path) -> None:
+    out = tmp_path / "comparison.xlsx"
+    compile_to([returns(tmp_path)], out, compiled_at=COMPILED, workers=1, confidentiality="confidential")
+    rows = sheet_rows(out)
+    header = next(row for row in rows if row[0] == "Resources committed")
+    assert header[2].startswith("Offered in F-") and header[2].endswith(" (candidate 2)")
+    assert not any(".xlsx" in str(v) for row in rows for v in row)
+    assert [r[1] for r in block(rows, "Resources committed")] == [AGREED.get(fid) for fid in RESOURCES]

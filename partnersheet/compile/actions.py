@@ -15,13 +15,13 @@ and its status is not Done or Dropped. A row naming nothing known is kept, with 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..files import atomic_write, check_writable
+from ..files import atomic_write, check_writable, display_name
 from ..intake.read import Submission
 from ..spec import TemplateRegistry, as_registry
 from ..workbook.generate import Personalisation, document_date, generate_bytes
@@ -174,6 +174,19 @@ class FollowUp:
     def unmatched(self) -> list[Action]:
         return [a for a in self.actions if a.unmatched]
 
+    def masked(self, scrub: Callable[[Any], Any]) -> FollowUp:
+        """As a confidential comparison shows it: ``scrub`` turns file names into keys and takes
+        raters' names out of every text (an owner who rated becomes ``[name]``)."""
+        new = {
+            id(a): replace(
+                a,
+                **{k: scrub(getattr(a, k)) for k in ("indicator", "action", "owner", "measure", "file", "unmatched")},
+            )
+            for a in self.actions
+        }
+        targets = {k: tuple(new[id(a)] for a in v) for k, v in self.targets.items()}
+        return FollowUp(self.as_of, tuple(new[id(a)] for a in self.actions), targets)
+
 
 def _text(sub: Submission, fid: str) -> str:
     v = sub.values.get(fid)
@@ -240,7 +253,7 @@ def follow_up(instruments: list[InstrumentResult], subs: Iterable[Submission], a
                 due,
                 row["status"],
                 row["measure"],
-                sub.file,
+                display_name(sub.file),
                 cell,
                 criterion=places[0][2] if places else "",
                 beside=tuple(shown for _, shown, _, _ in places),

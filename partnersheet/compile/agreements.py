@@ -11,8 +11,8 @@ never by its position.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -148,3 +148,17 @@ def agreement_summaries(subs: Iterable[Submission], as_of: date) -> list[Agreeme
             )
         )
     return sorted(summaries, key=lambda a: (match_key(a.partnership), a.file))
+
+
+def masked_agreement(a: AgreementSummary, scrub: Callable[[Any], Any]) -> AgreementSummary:
+    """As a confidential comparison shows it: file names as keys, raters' names out of every text."""
+    return replace(
+        a,
+        file=scrub(a.file),
+        offers=tuple(replace(o, file=scrub(o.file)) for o in a.offers),
+        resources=tuple(
+            replace(r, committed=scrub(r.committed), offered=tuple(map(scrub, r.offered))) for r in a.resources
+        ),
+        goals=tuple({k: scrub(v) for k, v in g.items()} for g in a.goals),
+        milestones_soon=tuple({k: scrub(v) for k, v in m.items()} for m in a.milestones_soon),
+    )

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import UsageError
@@ -45,6 +45,9 @@ from .scores import (
     who_of,
 )
 from .versions import merge_versions, remap
+
+if TYPE_CHECKING:
+    from .confidential import Applied, Pseudonyms, RowMask
 
 UNREADABLE = "unreadable"
 OUTSIDE_FORM = "(outside the form)"
@@ -104,6 +107,17 @@ class Comparison:
     """The actions of returned action plans (None when none was among the inputs)."""
     agreements: list[AgreementSummary] = field(default_factory=list)
     tool_version: str = __version__
+    applied: dict[str, Applied] = field(default_factory=dict)
+    """Per template id, the confidentiality its results are shown under (empty: not yet masked)."""
+    mask: RowMask | None = None
+    """What the Data sheet and the tidy export may show (``confidential.shown`` sets it)."""
+    names: Pseudonyms | None = None
+    """The keys that stand for names, files and workbook ids, when confidential (for ``--identities``)."""
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether names are kept apart from what people rated and wrote (any template confidential)."""
+        return any(not a.attributed for a in self.applied.values())
 
     @property
     def compiled(self) -> int:
@@ -129,9 +143,16 @@ class Comparison:
     @property
     def tidy_count(self) -> int:
         """How many rows ``tidy_rows`` yields."""
+        if self.mask is not None:
+            return self.mask.count
         return sum(len(sub.values) + len(sub.strays) for sub in self.submissions)
 
     def tidy_rows(self) -> Iterator[tuple[Any, ...]]:
+        """The tidy table as it may be shown: every row read, or, when confidential, ``mask``'s rows."""
+        rows = self.all_tidy_rows()
+        return rows if self.mask is None else self.mask.rows(rows)
+
+    def all_tidy_rows(self) -> Iterator[tuple[Any, ...]]:
         """One row per value of every submission read, in TIDY_COLUMNS order. Nothing is dropped.
 
         Text typed outside the answer cells follows each submission's answers, with no field id
@@ -181,10 +202,17 @@ def compile_paths(
     progress: Callable[[int], None] | None = None,
     compiled_at: datetime | None = None,
     templates: TemplateRegistry | None = None,
+    confidentiality: str | None = None,
 ) -> Comparison:
-    """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read."""
+    """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read.
+
+    The result is what may be shown: each template's spec decides whether it is confidential,
+    unless ``confidentiality`` ("confidential" or "attributed") decides for this run.
+    """
+    from .confidential import shown
+
     batch = validate_paths(paths, workers, progress, templates)
-    return compile_batch(batch, compiled_at, templates)
+    return shown(compile_batch(batch, compiled_at, templates), confidentiality)
 
 
 def compile_batch(

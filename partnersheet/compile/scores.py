@@ -128,6 +128,8 @@ class SideScore:
     score: float | None
     ratings: int
     raters: int
+    withheld: str = ""
+    """Why ``score`` is not shown (too few raters on a side, see ``confidential``); "" when it is."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ class PartnershipResult:
     overall: float | None
     band: str
     side_overall: dict[str, float | None]
+    withheld: dict[str, str] = field(default_factory=dict)
+    """Sides whose own figures are not shown, with why (``confidential``); counts stay shown."""
 
     def _scored(self) -> list[IndicatorResult]:
         return [r for r in self.indicators if r.score is not None]
