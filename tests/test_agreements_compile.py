@@ -104,7 +104,9 @@ def sheet_rows(path: Path) -> list[tuple[Any, ...]]:
 
 def test_commitments_stand_beside_what_the_table_offered_for_that_organization(tmp_path: Path) -> None:
     out = tmp_path / "comparison.xlsx"
-    compile_to([returns(tmp_path)], out, compiled_at=COMPILED, workers=1, confidentiality="attributed")
+    result = compile_to([returns(tmp_path)], out, compiled_at=COMPILED, workers=1, confidentiality="attributed")
+    # The About sheet no longer calls the commitments "on the Data sheet only".
+    assert not any(FIELDS["library_dollars"]["label"] in line for line in result.comparison.unsummarised)
     rows = sheet_rows(out)
     header = next(row for row in rows if row[0] == "Resources committed")
     assert header[2] == "Offered in table.xlsx (candidate 2)"  # found by its name, not its place

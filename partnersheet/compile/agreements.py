@@ -64,6 +64,14 @@ class AgreementSummary:
     review: date | None
 
 
+def summarised_fields(template: Template) -> set[str]:
+    """The answers the Agreements sheet shows outside its tables (for the About sheet's accounting)."""
+    if template.id != AGREEMENT:
+        return set()
+    wanted = {f"{side}_{kind}" for side in SIDES for kind in RESOURCES} | {REVIEW, START, END}
+    return wanted & set(template.fields_by_id)
+
+
 def _value(sub: Submission, fid: str) -> Any:
     v = sub.values.get(fid)
     if v is None or v.empty:

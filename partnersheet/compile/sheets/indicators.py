@@ -69,7 +69,11 @@ def draw_indicators(book: OutputBook, st: Styles, c: Comparison) -> None:
             texts.append((text, ACTION[1]))
         ws.set_row(row, max(fit_height(text, width) for text, width in texts))
     if rows:
-        for res in instruments:
-            st.score_scale(ws, top + 1, 2, row, 2, res.instrument.scale)
+        first = top + 1
+        for res in instruments:  # each instrument's rows coloured on its own scale
+            count = sum(len(p.indicators) for p in res.partnerships)
+            if count:
+                st.score_scale(ws, first, 2, first + count - 1, 2, res.instrument.scale)
+            first += count
     else:
         ws.write_string(top + 1, 0, "No rated assessments among the inputs.", st.note_plain)
