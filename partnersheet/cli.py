@@ -285,6 +285,12 @@ def validate(
     help="Also write the tidy table, one row per value: .csv (formula-like text neutralised) or .json.",
 )
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
+@click.option(
+    "--round-order",
+    default=None,
+    metavar="ROUNDS",
+    help='Rounds first to last, comma-separated, e.g. "Spring 2026,Fall 2026" (default: by assessment dates).',
+)
 @click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
 @templates_option
 @force_option
@@ -294,6 +300,7 @@ def compile_(
     output: Path,
     data_path: Path | None,
     strict: bool,
+    round_order: str | None,
     workers: int | None,
     registry: TemplateRegistry,
     force: bool,
@@ -305,6 +312,8 @@ def compile_(
     Summary (scores, bands, chart, heatmap), Indicators, Perspectives (library vs partner),
     Candidates, Evidence, Data (every value read), Problems and About. Workbooks with errors are
     listed and left out of the scores; --strict refuses to write anything instead.
+    When a partnership has two rounds or more, a Trends sheet shows what changed since the previous
+    round; rounds are ordered by their assessment dates unless --round-order lists them.
     Exit code: 0 written, 1 refused (--strict with errors, or output exists), 2 usage error or
     no input could be read.
 
@@ -313,9 +322,13 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
+      partnersheet compile returned/ -o comparison.xlsx --round-order "Spring 2026,Fall 2026"
     """
     from .compile.run import compile_to
     from .errors import NothingReadable, StrictRefusal
+    from .rounds.order import parse_round_order
+
+    rounds = parse_round_order(round_order) if round_order is not None else None
 
     @contextmanager
     def reading(total: int) -> Iterator[Callable[[int], None] | None]:
@@ -335,6 +348,7 @@ def compile_(
             workers=workers,
             progress=reading,
             templates=registry,
+            round_order=rounds,
         )
     except NothingReadable as exc:
         for unreadable in exc.unreadable:

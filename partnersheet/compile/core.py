@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from ..files import atomic_write, display_name
 from ..intake.problems import ProblemCode
 from ..intake.read import Submission
 from ..intake.validate import Batch, validate_paths
+from ..rounds.order import RoundOrder, order_rounds
 from ..spec import Template, TemplateRegistry, as_registry
 from ..workbook.generate import document_date
 from ..workbook.xlsx_out import csv_safe
@@ -42,6 +43,7 @@ from .scores import (
     score_instrument,
     who_of,
 )
+from .trends import InstrumentTrends, trends_of
 from .versions import merge_versions, remap
 
 UNREADABLE = "unreadable"
@@ -56,6 +58,7 @@ TIDY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rater", "Rater"),
     ("side", "Side"),
     ("round", "Round"),
+    ("round_order", "Round order"),
     ("field_id", "Field id"),
     ("field_label", "Field"),
     ("value_as_typed", "Value as typed"),
@@ -98,7 +101,16 @@ class Comparison:
     """(template id, title, current version, {version seen: submissions})"""
     version_notes: list[str] = field(default_factory=list)
     """What differs between the versions compiled together, in words."""
+    rounds: RoundOrder = field(default_factory=lambda: RoundOrder((), ""))
+    """Every round among the returns, first to last."""
+    trends: list[InstrumentTrends] = field(default_factory=list)
+    """Per instrument (in the order of ``instruments``): each partnership over its rounds."""
     tool_version: str = __version__
+
+    @property
+    def over_time(self) -> bool:
+        """True when some partnership was assessed in two rounds or more."""
+        return any(t.over_time for t in self.trends)
 
     @property
     def compiled(self) -> int:
@@ -131,7 +143,7 @@ class Comparison:
             status = self.status_of(sub)
             file = display_name(sub.file)
             head = (file, sub.workbook_id, sub.template_id, sub.template_version, who.partner, who.rater)
-            tail = (who.side, who.round)
+            tail = (who.side, who.round, self.rounds.position(who.round) or None)
             fields = sub.template.fields_by_id
             for fid, v in sub.values.items():
                 f = fields.get(fid)
@@ -170,19 +182,35 @@ def compile_paths(
     progress: Callable[[int], None] | None = None,
     compiled_at: datetime | None = None,
     templates: TemplateRegistry | None = None,
+    round_order: Sequence[str] | None = None,
 ) -> Comparison:
     """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read."""
     batch = validate_paths(paths, workers, progress, templates)
-    return compile_batch(batch, compiled_at, templates)
+    return compile_batch(batch, compiled_at, templates, round_order)
+
+
+def rounds_of(subs: Iterable[Submission], given: Sequence[str] | None = None) -> RoundOrder:
+    """The rounds of the submissions, first to last (by median assessment date unless ``given``)."""
+
+    def seen(sub: Submission) -> tuple[str, list[date]]:
+        dated = [f.id for f in sub.template.fields if f.kind.dated]
+        found = [v.value for fid in dated if (v := sub.values.get(fid)) is not None and v.error is None]
+        return who_of(sub).round, [d for d in found if isinstance(d, date)]
+
+    return order_rounds(map(seen, subs), given)
 
 
 def compile_batch(
-    batch: Batch, compiled_at: datetime | None = None, templates: TemplateRegistry | None = None
+    batch: Batch,
+    compiled_at: datetime | None = None,
+    templates: TemplateRegistry | None = None,
+    round_order: Sequence[str] | None = None,
 ) -> Comparison:
     """Compile an already validated batch.
 
     ``templates`` is the registry the batch was read with (default: built-ins and
     $PARTNERSHEET_TEMPLATES): versions without returns still carry renames between versions.
+    ``round_order`` lists the rounds first to last (default: by their median assessment date).
     """
     subs = sorted(batch.submissions, key=lambda s: s.file)
     registry = as_registry(templates)
@@ -194,6 +222,7 @@ def compile_batch(
     error_files = {f.file for f in batch.files if f.errors and f.status != UNREADABLE}
     excluded = {s.file for s in subs if s.file in error_files}
     included = [s for s in subs if s.file not in excluded]
+    rounds = rounds_of(subs, round_order)
     by_template: dict[str, list[Submission]] = {}
     by_id: dict[str, Template] = {}
     for sub in subs:
@@ -201,6 +230,7 @@ def compile_batch(
     for sub in included:
         by_template.setdefault(sub.template_id, []).append(sub)
     instruments: list[InstrumentResult] = []
+    trends: list[InstrumentTrends] = []
     candidates: list[CandidateTable] = []
     evidence: list[EvidenceRow] = []
     for tid in sorted(by_id):
@@ -208,8 +238,9 @@ def compile_batch(
         instrument = instrument_for(template)
         if instrument is not None:
             mine = by_template.get(tid, [])
-            result = score_instrument(instrument, mine)
+            result = score_instrument(instrument, mine, rounds)
             instruments.append(result)
+            trends.append(trends_of(result, rounds.labels))
             labels = {(key_of(p.partner), key_of(p.round)): p.label for p in result.partnerships}
             everyone = [s for s in subs if s.template_id == tid]
             evidence.extend(evidence_rows(instrument, everyone, labels, excluded))
@@ -250,6 +281,8 @@ def compile_batch(
         inputs=inputs,
         templates=versions,
         version_notes=[note for tid in sorted(merged) for note in merged[tid].notes()],
+        rounds=rounds,
+        trends=trends,
     )
 
 

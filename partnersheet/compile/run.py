@@ -10,7 +10,7 @@ fails before reading.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +55,7 @@ def compile_to(
     progress: Progress | None = None,
     templates: TemplateRegistry | None = None,
     compiled_at: datetime | None = None,
+    round_order: Sequence[str] | None = None,
 ) -> CompileResult:
     """Compile the workbooks under ``paths`` into the comparison ``output`` (and the tidy table
     ``data``); returns what was read and written.
@@ -62,7 +63,8 @@ def compile_to(
     Raises ``UsageError`` for a wrong output name or when no workbook is found, ``InputIsOutput``
     when an output is one of the inputs, ``OutputExists`` unless ``force``, ``NothingReadable`` when
     no input could be read, and ``StrictRefusal`` (with ``strict``) when any input has an error;
-    in each case nothing is written.
+    in each case nothing is written. ``round_order`` lists the rounds first to last (default:
+    by their median assessment date); a round it leaves out is a ``UsageError``.
     """
     output = Path(output)
     data_path = Path(data) if data is not None else None
@@ -82,7 +84,9 @@ def compile_to(
             "give .xlsx, .xlsm or .ods files, or folders holding them",
         )
     with progress(len(files)) if progress is not None else nullcontext(None) as tick:
-        comparison = compile_paths(files, workers=workers, progress=tick, templates=templates, compiled_at=compiled_at)
+        comparison = compile_paths(
+            files, workers=workers, progress=tick, templates=templates, compiled_at=compiled_at, round_order=round_order
+        )
     if not comparison.submissions:
         raise NothingReadable("none of the inputs could be read", unreadable=comparison.batch.unreadable)
     if strict and not comparison.valid:

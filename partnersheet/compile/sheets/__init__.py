@@ -25,12 +25,14 @@ from .perspectives import draw_perspectives
 from .problems import draw_problems
 from .styles import Styles
 from .summary import draw_summary
+from .trends import draw_trends
 
 __all__ = ["CUT_NOTE", "SHEETS", "build_workbook", "write_comparison"]
 
 # The sheets in the order a reader meets them: the director's page first, the evidence last.
 SHEETS: tuple[Callable[[OutputBook, Styles, Comparison], None], ...] = (
     draw_summary,
+    draw_trends,
     draw_indicators,
     draw_perspectives,
     draw_candidates,

@@ -12,7 +12,7 @@ from .frame import CUT_NOTE, FOOTER, header_row
 from .rows import Body, RowsSheet, shade_rows_where
 from .styles import Styles
 
-WIDTHS = (28, 12, 14, 8, 22, 16, 9, 12, 28, 40, 28, 28, 7, 12, 7, 10, 14)
+WIDTHS = (28, 12, 14, 8, 22, 16, 9, 12, 7, 28, 40, 28, 28, 7, 12, 7, 10, 14)
 
 
 def draw_data(book: OutputBook, st: Styles, c: Comparison) -> None:
