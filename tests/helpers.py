@@ -275,3 +275,24 @@ def soffice_convert(soffice: str, files: Iterable[Path], fmt: str, outdir: Path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return outdir
+
+
+def set_saved(path: Path, when: str, mtime: float | None = None) -> Path:
+    """Make a workbook say it was last saved at ``when`` (ISO 8601), as Excel writes dcterms:modified;
+    optionally set the file's modification time too."""
+
+    def stamp(core: bytes) -> bytes:
+        text = core.decode("utf-8")
+        text = re.sub(
+            r"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>",
+            rf"<dcterms:modified\1>{when}</dcterms:modified>",
+            text,
+        )
+        return text.encode("utf-8")
+
+    tmp = path.with_name(path.name + ".tmp")
+    rewrite_parts(path, {"docProps/core.xml": stamp}, tmp)
+    tmp.replace(path)
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path

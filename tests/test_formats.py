@@ -245,13 +245,15 @@ def test_every_file_in_a_folder_is_read_or_named(tmp_path: Path, original: Path)
     (inbox / "~$a.xlsx").write_bytes(b"\x0bA. Rivera" + b"\x00" * 150)  # quietly skipped
     (inbox / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # quietly skipped
 
+    for copy in ("a.xlsx", "b-strict.xlsx", "c.xltx", "returned-without-extension"):
+        os.utime(inbox / copy, (1.7e9, 1.7e9))  # one workbook in four forms, none newer than the others
     batch = validate_paths([inbox])
     seen = {Path(f.file).name: (f.status, [p.code for p in f.problems]) for f in batch.files}
     assert seen == {
-        "a.xlsx": ("invalid", ["formula-in-cell"]),
+        "a.xlsx": ("invalid", ["formula-in-cell", "duplicate-workbook"]),
         "b-strict.xlsx": ("invalid", ["formula-in-cell", "duplicate-workbook"]),
         "c.xltx": ("invalid", ["formula-in-cell", "duplicate-workbook"]),
-        "returned-without-extension": ("invalid", ["formula-in-cell", "duplicate-workbook"]),
+        "returned-without-extension": ("superseded", ["formula-in-cell", "superseded"]),  # identical to a.xlsx
         "d.gnumeric": ("unreadable", ["unsupported-spreadsheet"]),
         "e.xml": ("unreadable", ["unsupported-spreadsheet"]),
         "f.zip": ("unreadable", ["not-a-spreadsheet"]),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from helpers import fill, run_cli, valid_effectiveness_values
+from helpers import fill, run_cli, set_saved, valid_effectiveness_values
 
 from partnersheet.rounds.status import status_of
 from partnersheet.spec import load_template
@@ -174,3 +174,25 @@ def test_the_report_may_not_replace_the_roster(round_folder: Path, tmp_path: Pat
     result = run_cli("status", str(roster), str(round_folder / "inbox"), "--reminders", str(roster), "--force")
     assert result.exit_code == 2
     assert roster.read_bytes() == before
+
+
+def test_a_corrected_copy_counts_and_the_first_is_listed_as_superseded(tmp_path: Path) -> None:
+    roster = tmp_path / "raters.csv"
+    roster.write_text("partner,rater,side,round\nFood Bank,Di Eze,library,Spring 2026\n", encoding="utf-8")
+    assert run_cli("new", "effectiveness", "--roster", str(roster), "-o", str(tmp_path / "out"), "-q").exit_code == 0
+    (made,) = (tmp_path / "out").iterdir()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    answers = valid_effectiveness_values(partner="Food Bank", rater="Di Eze", side="library", round="Spring 2026")
+    first = fill(made, answers | {"assessment_date": "next Tuesday"}, inbox / "first.xlsx")
+    fixed = fill(made, answers, inbox / "fixed.xlsx")
+    set_saved(first, "2026-03-01T09:00:00Z")
+    set_saved(fixed, "2026-03-03T09:00:00Z")
+    report = status_of(load_template("effectiveness"), roster, [inbox])
+    (row,) = report.rows
+    assert (row.state, Path(row.file).name, [Path(f).name for f in row.older]) == (
+        "valid",
+        "fixed.xlsx",
+        ["first.xlsx"],
+    )
+    assert report.complete and not report.reminders()

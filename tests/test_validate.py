@@ -32,12 +32,14 @@ from helpers import (
     fingerprint,
     make_workbook,
     set_meta,
+    set_saved,
     valid_effectiveness_values,
     valid_table_values,
     valid_values,
 )
 
 from partnersheet.cli import cli
+from partnersheet.compile.core import compile_paths
 from partnersheet.intake.problems import Problem, ProblemCode
 from partnersheet.intake.read import Submission, Unreadable, read_submission
 from partnersheet.intake.validate import check_submission, validate_paths
@@ -450,20 +452,68 @@ def test_internal_error_names_the_file_and_says_it_is_a_bug(
 # --- across a batch -----------------------------------------------------------------------------------
 
 
-@covers("duplicate-workbook")
-def test_duplicate_workbook(tmp_path: Path, eff: Template) -> None:
+@covers("superseded")
+def test_an_identical_copy_is_superseded_by_the_first(tmp_path: Path, eff: Template) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     first = eff_workbook(inbox, eff, "a.xlsx")
     second = Path(shutil.copy(first, inbox / "b.xlsx"))
-    workbook_id = openpyxl.load_workbook(first)["_meta"]
-    expected_id = next(row[1] for row in workbook_id.iter_rows(values_only=True) if row[0] == "workbook_id")
     batch = validate_paths([inbox])
     assert batch.problems_for(str(first)) == []
-    problem = the_problem(batch.problems_for(str(second)), "duplicate-workbook")
-    assert (problem.severity, problem.file, problem.value) == ("error", str(second), expected_id)
-    assert str(first) in problem.message
-    assert run(inbox).exit_code == 1
+    problem = the_problem(batch.problems_for(str(second)), "superseded")
+    assert (problem.severity, problem.file) == ("warning", str(second))
+    assert str(first) in problem.message and "identical copy" in problem.message
+    assert {f.file: f.status for f in batch.files} == {str(first): "valid", str(second): "superseded"}
+    assert run(inbox).exit_code == 0
+
+
+def test_a_corrected_copy_sent_later_replaces_the_first(tmp_path: Path, eff: Template) -> None:
+    """The rater fixes a rating and sends the workbook again: the newer save counts, whatever the names."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    blank = make_workbook(tmp_path, eff, "blank.xlsx", **WHO)
+    values = valid_effectiveness_values(eff, **WHO)
+    rating = next(f.id for f in eff.fields if f.kind.scored)
+    newer = fill(blank, values | {rating: "Effective"}, inbox / "a-corrected.xlsx")
+    older = fill(blank, values | {rating: "Ineffective"}, inbox / "z-first.xlsx")
+    set_saved(older, "2026-03-01T09:00:00Z")
+    set_saved(newer, "2026-03-08T17:30:00Z")
+    batch = validate_paths([inbox])
+    problem = the_problem(batch.problems_for(str(older)), "superseded")
+    assert str(newer) in problem.message and "2026-03-08 17:30:00 UTC" in problem.message
+    assert batch.problems_for(str(newer)) == []
+    comparison = compile_paths([inbox])
+    assert comparison.status_of(next(s for s in comparison.submissions if s.file == str(older))) == "superseded"
+    counted = [s for s in comparison.submissions if comparison.status_of(s) == "ok"]
+    assert [s.file for s in counted] == [str(newer)]
+    assert counted[0].values[rating].value == "Effective"
+
+
+def test_without_saved_times_the_file_modified_later_counts(tmp_path: Path, eff: Template) -> None:
+    blank = make_workbook(tmp_path, eff, "blank.xlsx", **WHO)
+    values = valid_effectiveness_values(eff, **WHO)
+    rating = next(f.id for f in eff.fields if f.kind.scored)
+    a = set_saved(fill(blank, values | {rating: "Effective"}, tmp_path / "a.xlsx"), "", mtime=1_770_000_000)
+    b = set_saved(fill(blank, values | {rating: "Ineffective"}, tmp_path / "b.xlsx"), "", mtime=1_770_000_100)
+    batch = validate_paths([a, b])
+    assert [p.code for p in batch.problems_for(str(a))] == ["superseded"]
+    assert batch.problems_for(str(b)) == []
+
+
+@covers("duplicate-workbook")
+def test_two_copies_that_cannot_be_told_apart_are_errors(tmp_path: Path, eff: Template) -> None:
+    blank = make_workbook(tmp_path, eff, "blank.xlsx", **WHO)
+    values = valid_effectiveness_values(eff, **WHO)
+    rating = next(f.id for f in eff.fields if f.kind.scored)
+    a = set_saved(fill(blank, values | {rating: "Effective"}, tmp_path / "a.xlsx"), "2026-03-08T17:30:00Z", 1.7e9)
+    b = set_saved(fill(blank, values | {rating: "Ineffective"}, tmp_path / "b.xlsx"), "2026-03-08T17:30:00Z", 1.7e9)
+    expected_id = read_ok(a).workbook_id
+    batch = validate_paths([a, b])
+    for path, other in ((a, b), (b, a)):
+        problem = the_problem(batch.problems_for(str(path)), "duplicate-workbook")
+        assert (problem.severity, problem.value) == ("error", expected_id)
+        assert str(other) in problem.message
+    assert run(a, b).exit_code == 1
 
 
 def test_two_blank_workbooks_filled_differently_are_not_duplicates(tmp_path: Path, eff: Template) -> None:
@@ -490,7 +540,7 @@ def test_a_partner_only_workbook_copied_to_several_raters_is_not_a_duplicate(tmp
     assert batch.problems == [], [p.message for p in batch.problems]
     same_twice = Path(shutil.copy(returns[0], tmp_path / "again.xlsx"))
     again = validate_paths([*returns, same_twice])
-    assert [p.code for p in again.problems_for(str(same_twice))] == ["duplicate-workbook"]
+    assert [p.code for p in again.problems_for(str(same_twice))] == ["superseded"]
 
 
 @covers("partnersheet-output")
@@ -572,11 +622,17 @@ def test_duplicate_submission(tmp_path: Path, eff: Template) -> None:
     b = eff_workbook(tmp_path, eff, "b.xlsx", who=shouting)
     ids = {read_ok(p).workbook_id for p in (a, b)}
     assert len(ids) == 2  # really two different workbooks
+    for path in (a, b):
+        set_saved(path, "2026-03-08T17:30:00Z", mtime=1.7e9)  # and nothing says which is newer
     batch = validate_paths([a, b])
-    assert batch.problems_for(str(a)) == []
     problem = the_problem(batch.problems_for(str(b)), "duplicate-submission")
     assert (problem.severity, problem.file) == ("error", str(b))
     assert str(a) in problem.message and "county health department" in problem.message.casefold()
+    assert [p.code for p in batch.problems_for(str(a))] == ["duplicate-submission"]
+    set_saved(b, "2026-03-09T08:00:00Z")  # a day later: the second assessment replaces the first
+    again = validate_paths([a, b])
+    assert [p.code for p in again.problems_for(str(a))] == ["superseded"]
+    assert again.problems_for(str(b)) == []
 
 
 def test_another_round_is_not_a_duplicate_submission(tmp_path: Path, eff: Template) -> None:
@@ -616,6 +672,7 @@ def test_json_output_is_exactly_the_library_report(tmp_path: Path, table: Templa
         "invalid": 1,
         "unreadable": 0,
         "skipped": 0,
+        "superseded": 0,
         "errors": 2,
         "warnings": 0,
     }

@@ -26,7 +26,7 @@ from ..errors import UsageError
 from ..files import atomic_write, display_name
 from ..intake.problems import ProblemCode
 from ..intake.read import Submission
-from ..intake.validate import Batch, validate_paths
+from ..intake.validate import SUPERSEDED, Batch, validate_paths
 from ..rounds.order import RoundOrder, order_rounds
 from ..spec import Template, TemplateRegistry, as_registry
 from ..workbook.generate import document_date
@@ -125,7 +125,13 @@ class Comparison:
         return self.batch.valid
 
     def status_of(self, sub: Submission) -> str:
+        if sub.file in self.superseded:
+            return SUPERSEDED
         return EXCLUDED if sub.file in self.excluded else INCLUDED
+
+    @property
+    def superseded(self) -> set[str]:
+        return {f.file for f in self.batch.files if f.status == SUPERSEDED}
 
     @property
     def tidy_count(self) -> int:
@@ -220,7 +226,8 @@ def compile_batch(
     }
     subs = [remap(s, merged[s.template_id]) for s in subs]
     error_files = {f.file for f in batch.files if f.errors and f.status != UNREADABLE}
-    excluded = {s.file for s in subs if s.file in error_files}
+    superseded = {f.file for f in batch.files if f.status == SUPERSEDED}
+    excluded = {s.file for s in subs if s.file in error_files or s.file in superseded}
     included = [s for s in subs if s.file not in excluded]
     rounds = rounds_of(subs, round_order)
     by_template: dict[str, list[Submission]] = {}

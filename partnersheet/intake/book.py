@@ -92,6 +92,20 @@ class Book:
     def properties(self) -> dict[str, str]:
         return {}
 
+    def saved_at(self) -> str:
+        """When the workbook says it was last saved (ISO 8601 as written), or "" if it does not say."""
+        return ""
+
+    def _dated(self, part: str, local: str, namespaces: frozenset[str]) -> str:
+        if not self.opened.has(part):
+            return ""
+        found = elements(self.opened.read_part(part), part, {local: namespaces})
+        return found[-1][2].strip() if found else ""
+
+
+DC_TERMS = frozenset({"http://purl.org/dc/terms/"})
+DC_ELEMENTS = frozenset({"http://purl.org/dc/elements/1.1/"})
+
 
 class XlsxBook(Book):
     """.xlsx, .xlsm, .xltx in either namespace family; cell values from python-calamine."""
@@ -161,6 +175,10 @@ class XlsxBook(Book):
         found = elements(self.opened.read_part(part), part, {"property": CUSTOM_PROPERTIES_NS})
         return {attrs.get("name", ""): text for _, attrs, text in found}
 
+    def saved_at(self) -> str:
+        """The core properties' dcterms:modified, which Excel and LibreOffice set on every save."""
+        return self._dated("docProps/core.xml", "modified", DC_TERMS)
+
 
 class OdsBook(Book):
     """.ods (any writer, indented or not) and flat .fods, read from their XML into bounded grids."""
@@ -177,6 +195,10 @@ class OdsBook(Book):
 
     def _read_grid(self, sheet: str) -> list[list[Any]]:
         return self.content.grids.get(sheet, [])
+
+    def saved_at(self) -> str:
+        part = "content.xml" if self.opened.kind == "fods" else "meta.xml"
+        return self._dated(part, "date", DC_ELEMENTS)
 
     def properties(self) -> dict[str, str]:
         if self.opened.kind == "fods":

@@ -252,14 +252,20 @@ class ProblemCode(StrEnum):
     DUPLICATE_WORKBOOK = (
         "duplicate-workbook",
         ERROR,
-        "the same workbook (id {value}) was returned more than once: also {other}",
-        "keep one copy: the newest complete one",
+        "the same workbook (id {value}) came back more than once and which copy is newer cannot be told: also {other}",
+        "keep the copy the rater meant and move the other out of the folder",
     )
     DUPLICATE_SUBMISSION = (
         "duplicate-submission",
         ERROR,
-        "a second assessment for {detail}: also {other}",
-        "keep one of the two, or give each a different round",
+        "a second assessment for {detail}, and which one is newer cannot be told: also {other}",
+        "keep the one the rater meant and move the other out of the folder, or give each a different round",
+    )
+    SUPERSEDED = (
+        "superseded",
+        WARNING,
+        "replaced by a newer copy from the same rater: {other} ({detail}); this one is not counted",
+        "nothing to do, unless this older copy is the one that should count: then move the newer one out",
     )
 
 

@@ -82,6 +82,10 @@ class Submission:
     problems: list[Problem] = field(default_factory=list)
     strays: list[Value] = field(default_factory=list)
     """What was typed on a form sheet outside the answer cells (``field_id`` empty), kept and reported."""
+    saved_at: str = ""
+    """When the workbook says it was last saved (ISO 8601), "" when it does not say."""
+    file_modified: float = 0.0
+    """The file's modification time, the fallback for telling corrected copies apart."""
 
     @property
     def template_id(self) -> str:
@@ -136,6 +140,13 @@ def _load(path: Path) -> bytes:
         raise Unusable(ProblemCode.NO_PERMISSION, "permission denied") from None
     except OSError as exc:
         raise Unusable(ProblemCode.NO_PERMISSION, exc.strerror or str(exc)) from None
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def is_partnersheet_output(path: str | Path) -> bool:
@@ -213,7 +224,18 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
         ]
         identity = {key: meta.get(key, "") for key in IDENTITY_KEYS}
         return Submission(
-            name, digest, template, version, spec_hash, meta.get("workbook_id", ""), identity, values, problems, strays
+            name,
+            digest,
+            template,
+            version,
+            spec_hash,
+            meta.get("workbook_id", ""),
+            identity,
+            values,
+            problems,
+            strays,
+            saved_at=book.saved_at(),
+            file_modified=_modified(path),
         )
     except zipfile.BadZipFile as exc:
         raise Unusable(ProblemCode.CORRUPT, str(exc)) from None

@@ -34,6 +34,7 @@ def text_report(batch: Batch, verbose_valid: bool = True) -> list[str]:
             lines.append(f"  {'':<7} {'':<22} fix: {p.hint}")
     s = batch.stats()
     skipped = f", {s['skipped']} skipped" if s["skipped"] else ""
+    skipped += f", {s['superseded']} replaced by a newer copy" if s["superseded"] else ""
     lines.append(
         f"Checked {s['files']} file{'s' * (s['files'] != 1)}: {s['valid']} valid, "
         f"{s['invalid']} with errors, {s['unreadable']} unreadable{skipped} "

@@ -10,10 +10,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from .read import Submission, Unreadable, read_submission
 
 PARALLEL_FROM = 150  # below this, starting worker processes costs more than it saves
 CHUNK = 16
+SUPERSEDED = "superseded"  # a file status: an older copy of a return, not counted
 QUIETLY_SKIPPED = (".", "~$")  # hidden files and folders, Office lock files
 
 
@@ -134,34 +137,107 @@ def _content(sub: Submission) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v.text) for k, v in sub.values.items()))
 
 
-def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
-    """Problems that only show across files: the same workbook twice, two answers from one rater."""
-    found: dict[str, list[Problem]] = {}
-    by_id: dict[str, Submission] = {}
-    by_who: dict[tuple[str, ...], Submission] = {}
-    for sub in sorted(subs, key=lambda s: s.file):
-        first = by_id.get(sub.workbook_id) if sub.workbook_id else None
-        # A workbook made for one named rater should come back once. One made for a partnership
-        # only (or blank) may be copied to several raters: only an identical copy is a duplicate.
-        for_one_rater = bool(sub.identity.get("rater"))
-        if first is not None and (for_one_rater or _content(first) == _content(sub)):
-            found.setdefault(sub.file, []).append(
-                make_problem(ProblemCode.DUPLICATE_WORKBOOK, sub.file, value=sub.workbook_id, other=first.file)
-            )
-            continue
-        by_id.setdefault(sub.workbook_id, sub)
+def _saved_key(sub: Submission) -> tuple[float, float]:
+    """When a copy was last saved: the workbook's own time first, then the file's."""
+    return (_timestamp(sub.saved_at), sub.file_modified)
+
+
+def _timestamp(text: str) -> float:
+    """An ISO 8601 time as seconds (UTC when no zone is written); 0 when missing or unreadable."""
+    text = text.strip()
+    if not text:
+        return 0.0
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text.replace("Z", "+00:00"))  # LibreOffice writes nanoseconds
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return 0.0
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _copies_of_one_return(subs: list[Submission]) -> list[list[Submission]]:
+    """Groups of files that are the same rater's return: one workbook id made for one rater, or the
+    same template, partner, rater and round as typed. A workbook made for a partnership only may be
+    copied to several raters: its copies are one return only when their answers are identical."""
+    parent = list(range(len(subs)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(i: int, j: int) -> None:
+        parent[root(i)] = root(j)
+
+    first: dict[tuple[Any, ...], int] = {}
+    for i, sub in enumerate(subs):
+        keys: list[tuple[Any, ...]] = []
+        if sub.workbook_id and sub.identity.get("rater"):
+            keys.append(("id", sub.workbook_id))
+        elif sub.workbook_id:
+            keys.append(("copy", sub.workbook_id, _content(sub)))
         who = _who(sub)
-        if who is None:
-            continue
-        earlier = by_who.get(who)
-        if earlier is not None:
-            detail = " / ".join(p for p in who[1:] if p)
-            found.setdefault(sub.file, []).append(
-                make_problem(ProblemCode.DUPLICATE_SUBMISSION, sub.file, detail=detail, other=earlier.file)
+        if who is not None:
+            keys.append(("who", *who))
+        for key in keys:
+            if key in first:
+                join(i, first[key])
+            else:
+                first[key] = i
+    groups: dict[int, list[Submission]] = {}
+    for i, sub in enumerate(subs):
+        groups.setdefault(root(i), []).append(sub)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
+    """Problems that only show across files: a rater's workbook sent more than once.
+
+    The newest copy counts (the workbook's own last-saved time, else the file's modification time)
+    and each older one is a `superseded` warning naming the newer file; an identical copy is
+    superseded by the first. When the newest cannot be told apart from another copy, both are errors.
+    """
+    found: dict[str, list[Problem]] = {}
+    for group in _copies_of_one_return(sorted(subs, key=lambda s: s.file)):
+        latest = max(group, key=_saved_key)
+        # Identical copies: whichever is newer, the first by name counts (nothing differs between them).
+        newest = min((s for s in group if s.sha256 == latest.sha256), key=lambda s: s.file)
+        ties = [s for s in group if s.sha256 != newest.sha256 and _saved_key(s) == _saved_key(latest)]
+        undecided = [newest, *ties] if ties else []
+        for sub in undecided:
+            found.setdefault(sub.file, []).append(_cannot_tell(sub, [s for s in undecided if s is not sub]))
+        for sub in group:
+            if sub is newest or sub in ties:
+                continue
+            how = (
+                "an identical copy" if sub.sha256 == newest.sha256 else f"saved {_when(newest)}, this one {_when(sub)}"
             )
-        else:
-            by_who[who] = sub
+            found.setdefault(sub.file, []).append(
+                make_problem(
+                    ProblemCode.SUPERSEDED,
+                    sub.file,
+                    detail=how,
+                    other=display_name(newest.file),
+                    context={"newer": display_name(newest.file)},
+                )
+            )
     return found
+
+
+def _cannot_tell(sub: Submission, others: list[Submission]) -> Problem:
+    """Copies saved at the same moment with different answers: the coordinator must choose."""
+    other = ", ".join(display_name(s.file) for s in others)
+    if sub.workbook_id and all(s.workbook_id == sub.workbook_id for s in others):
+        return make_problem(ProblemCode.DUPLICATE_WORKBOOK, sub.file, value=sub.workbook_id, other=other)
+    who = _who(sub) or ()
+    detail = " / ".join(p for p in who[1:] if p)
+    return make_problem(ProblemCode.DUPLICATE_SUBMISSION, sub.file, detail=detail, other=other)
+
+
+def _when(sub: Submission) -> str:
+    stamp = _timestamp(sub.saved_at) or sub.file_modified
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if stamp else "at an unknown time"
 
 
 def read_many(
@@ -289,8 +365,8 @@ class Batch:
 
     @property
     def valid(self) -> bool:
-        """True when at least one file was checked and none has an error."""
-        return bool(self.files) and all(f.errors == 0 for f in self.files)
+        """True when at least one file was checked and none that counts has an error."""
+        return bool(self.files) and all(f.errors == 0 or f.status == SUPERSEDED for f in self.files)
 
     @property
     def problems(self) -> list[Problem]:
@@ -306,6 +382,7 @@ class Batch:
             "invalid": sum(f.status == "invalid" for f in self.files),
             "unreadable": sum(f.status == "unreadable" for f in self.files),
             "skipped": sum(f.status == "skipped" for f in self.files),
+            "superseded": sum(f.status == SUPERSEDED for f in self.files),
             "errors": sum(f.errors for f in self.files),
             "warnings": sum(f.warnings for f in self.files),
         }
@@ -350,7 +427,12 @@ def validate_paths(
             skipped = problems and all(p.severity != ERROR for p in problems)
             reports.append(FileReport(name, "skipped" if skipped else "unreadable", problems))
             continue
-        status = "invalid" if any(p.severity == ERROR for p in problems) else "valid"
+        if any(p.code == ProblemCode.SUPERSEDED for p in problems):
+            status = SUPERSEDED  # replaced by a newer copy: its own problems no longer need fixing
+        elif any(p.severity == ERROR for p in problems):
+            status = "invalid"
+        else:
+            status = "valid"
         reports.append(
             FileReport(name, status, problems, sub.template_id, sub.template_version, sub.workbook_id, sub.identity)
         )

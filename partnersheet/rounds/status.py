@@ -223,9 +223,10 @@ def match_returns(template: Template, rows: list[RosterRow], batch: Batch) -> St
             target.older.append(report.file)
             continue
         if target.file:  # two current returns for one row: the batch already reports it as an error
-            target.older.append(report.file)
             if report.errors >= target.errors:  # keep the better one in view; the batch names both
+                target.older.append(report.file)
                 continue
+            target.older.append(target.file)
         target.file = report.file
         target.errors, target.warnings = report.errors, report.warnings
         target.cells = [f"{p.sheet}!{p.cell}" if p.sheet else p.cell for p in report.problems if p.severity == ERROR]

@@ -16,7 +16,12 @@ CUT_NOTE = (
     " [… cut here: an Excel cell holds at most 32,767 characters; the whole text is in the tidy data "
     "export (compile --data)]"
 )
-STATUS_WORDS = {"valid": "in the scores", "invalid": "excluded from scores", "unreadable": "not read"}
+STATUS_WORDS = {
+    "valid": "in the scores",
+    "invalid": "excluded from scores",
+    "unreadable": "not read",
+    "superseded": "replaced by a newer copy",
+}
 TABLE_TOP = 3  # the row of a framed sheet's header row (title, note and a gap above it)
 
 
