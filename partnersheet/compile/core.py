@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,9 @@ class Comparison:
             return SUPERSEDED
         return EXCLUDED if sub.file in self.excluded else INCLUDED
 
-    @property
+    @cached_property
     def superseded(self) -> set[str]:
+        """Files replaced by a newer copy from the same rater (kept once: asked per tidy row)."""
         return {f.file for f in self.batch.files if f.status == SUPERSEDED}
 
     @property
