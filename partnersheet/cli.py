@@ -137,10 +137,24 @@ def cli() -> None:
 )
 @click.option("--round", "round_", default="", help="Assessment round label, e.g. 'Spring 2026'.")
 @click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    help="Language of the workbook's texts: one the template declares (e.g. es). With --roster, "
+    "the default for rows whose lang column is empty.",
+)
+@click.option(
     "--roster",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="CSV or XLSX with columns partner, rater (and optional side, round, library): one workbook per row.",
+    help="CSV or XLSX with columns partner, rater (and optional side, round, library, lang): one workbook per row.",
 )
+@click.option(
+    "--from",
+    "from_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A returned workbook to pre-fill from (the agreement: a returned partnership table).",
+)
+@click.option("--candidate", type=click.IntRange(1), default=None, help="With --from: which candidate organization.")
 @click.option(
     "--stamp-date",
     is_flag=True,
@@ -158,7 +172,10 @@ def new(
     rater: str,
     side: str | None,
     round_: str,
+    lang: str,
     roster: Path | None,
+    from_path: Path | None,
+    candidate: int | None,
     stamp_date: bool,
     force: bool,
     quiet: bool,
@@ -170,7 +187,9 @@ def new(
       partnersheet new partnership-table -o table.xlsx --library "Riverside Public Library"
       partnersheet new effectiveness --partner "County Health Department" \\
           --rater "A. Rivera" --side library -o e.xlsx
+      partnersheet new effectiveness --lang es --partner "Centro Latino" -o e-es.xlsx
       partnersheet new effectiveness --roster raters.csv -o outbox/
+      partnersheet new agreement --from table.xlsx --candidate 1 -o agreement.xlsx
     """
     from .rounds.roster import read_roster, write_roster
     from .workbook.generate import document_date, generate, personalise
@@ -181,7 +200,7 @@ def new(
             raise UsageError(
                 "--roster takes identities from the roster file", "drop --library/--partner/--rater/--side/--round"
             )
-        rows = read_roster(template, roster)
+        rows = read_roster(template, roster, default_lang=lang)
         written = write_roster(template, rows, output, force, created, inputs=[roster])
         if quiet or len(rows) < 20:
             for _ in written:
@@ -193,10 +212,22 @@ def new(
         if not quiet:
             echo(f"Wrote {len(rows)} workbook{'s' * (len(rows) != 1)} to {output}")
         return
-    who = personalise(
-        template, {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
-    )
-    path = generate(template, output, who, force=force, created=created)
+    template = template.in_language(lang)
+    given = {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
+    answers = None
+    if from_path is not None or candidate is not None:
+        if from_path is None or candidate is None or roster is not None:
+            raise UsageError(
+                "--from and --candidate go together, without --roster", "e.g. --from table.xlsx --candidate 1"
+            )
+        from .files import inputs_apart_from_outputs
+        from .prefill import identity_values, prefill_from_return
+
+        inputs_apart_from_outputs([from_path], [output])
+        prefill = prefill_from_return(template, from_path, candidate, registry)
+        given, answers = identity_values(prefill, given), prefill.answers
+    who = personalise(template, given)
+    path = generate(template, output, who, force=force, created=created, answers=answers)
     if not quiet:
         echo(f"Wrote {path}")
 
@@ -284,6 +315,12 @@ def validate(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write the tidy table, one row per value: .csv (formula-like text neutralised) or .json.",
 )
+@click.option(
+    "--actions",
+    "actions_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write an action plan (.xlsx): a row per weak indicator and per criterion raters disagree on.",
+)
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
 @click.option(
     "--round-order",
@@ -299,6 +336,7 @@ def compile_(
     paths: tuple[Path, ...],
     output: Path,
     data_path: Path | None,
+    actions_path: Path | None,
     strict: bool,
     round_order: str | None,
     workers: int | None,
@@ -323,6 +361,7 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
       partnersheet compile returned/ -o comparison.xlsx --round-order "Spring 2026,Fall 2026"
+      partnersheet compile returned/ -o comparison.xlsx --actions actions.xlsx
     """
     from .compile.run import compile_to
     from .errors import NothingReadable, StrictRefusal
@@ -349,6 +388,7 @@ def compile_(
             progress=reading,
             templates=registry,
             round_order=rounds,
+            actions=actions_path,
         )
     except NothingReadable as exc:
         for unreadable in exc.unreadable:
@@ -364,6 +404,10 @@ def compile_(
     if not quiet:
         line = result.comparison.closing_line(str(output))
         echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
+        if result.actions is not None:
+            plan = result.actions
+            more = f" ({plan.left_out} more findings did not fit)" if plan.left_out else ""
+            echo(f"Action plan: {plan.rows} findings to act on in {plan.path}{more}")
 
 
 @cli.command()

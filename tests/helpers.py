@@ -296,3 +296,11 @@ def set_saved(path: Path, when: str, mtime: float | None = None) -> Path:
     if mtime is not None:
         os.utime(path, (mtime, mtime))
     return path
+
+
+def valid_form_values(template: Template | str, **identity: str) -> dict[str, Any]:
+    """Every required answer outside tables, and each table's first row filled in full."""
+    template = template_of(template)
+    first_rows = [f for section in template.tables() for f in section.groups[0].fields]
+    required = [f for f in template.fields if f.required and f.row is None]
+    return valid_values(template, [*required, *first_rows], **identity)

@@ -22,8 +22,11 @@ from lxml import etree
 from written import WORKBOOKS, written_workbooks
 from xlsxwriter.utility import quote_sheetname
 
+from partnersheet.i18n import supported, tr
 from partnersheet.spec.names import INSTRUCTIONS_SHEET
 
+# The Instructions sheet, in every language the tool writes it in.
+INSTRUCTIONS_NAMES = {tr(lang, INSTRUCTIONS_SHEET) for lang in supported()}
 FORMS = [k for k in WORKBOOKS if k.startswith(("blank-", "personalised-", "prefilled-", "demo-blank-"))]
 MIN_CONTRAST = 4.5
 # Colours of theme slots as XlsxWriter's default theme (Office 2007) defines them: text 1 is dark.
@@ -182,12 +185,14 @@ def test_a1_holds_meaningful_text_on_every_visible_sheet_of_reports(books: dict[
 
 @pytest.mark.parametrize("kind", FORMS)
 def test_a1_holds_the_title_of_the_instructions_sheet(books: dict[str, Book], kind: str) -> None:
-    instructions = next(s for s in books[kind].sheets if s.name == INSTRUCTIONS_SHEET)
+    instructions = next(s for s in books[kind].sheets if s.name in INSTRUCTIONS_NAMES)
     assert books[kind].sheets[0] is instructions
     assert instructions.a1 == books[kind].title
 
 
-@pytest.mark.parametrize("kind", ["blank-effectiveness", "blank-partnership-table"])
+@pytest.mark.parametrize(
+    "kind", ["blank-effectiveness", "blank-partnership-table", "blank-agreement", "blank-action-plan"]
+)
 def test_a1_holds_the_title_of_every_form_sheet(books: dict[str, Book], kind: str) -> None:
     for sheet in visible(books[kind]):
         assert isinstance(sheet.a1, str) and sheet.a1.strip(), sheet.name
@@ -243,7 +248,7 @@ def test_tables_people_filter_have_no_merged_cells_and_marked_headers(books: dic
 
 @pytest.mark.parametrize("kind", FORMS)
 def test_form_headings_repeat_on_every_printed_page(books: dict[str, Book], kind: str) -> None:
-    forms = [s for s in visible(books[kind]) if s.name != INSTRUCTIONS_SHEET]
+    forms = [s for s in visible(books[kind]) if s.name not in INSTRUCTIONS_NAMES]
     assert forms and all(s.print_titles for s in forms)
 
 

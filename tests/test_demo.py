@@ -46,8 +46,13 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Open first:" in result.output and "comparison.xlsx" in result.output
     comparison = target / "comparison.xlsx"
-    for path in (target / "blank" / "effectiveness.xlsx", target / "blank" / "partnership-table.xlsx",
-                 target / "problems.xlsx", comparison, target / "comparison-data.csv"):
+    for path in (
+        target / "blank" / "effectiveness.xlsx",
+        target / "blank" / "partnership-table.xlsx",
+        target / "problems.xlsx",
+        comparison,
+        target / "comparison-data.csv",
+    ):
         assert path.is_file(), path
         assert str(path.relative_to(tmp_path)) in result.output.replace("\\", "/") or path.name in result.output
     wb = openpyxl.load_workbook(comparison, read_only=True)

@@ -25,6 +25,7 @@ from libreoffice import LibreOffice, save_steps, type_steps
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from partnersheet.cli import cli
+from partnersheet.compile.core import compile_paths
 from partnersheet.intake.problems import ERROR
 from partnersheet.intake.read import Submission
 from partnersheet.intake.validate import Batch, validate_paths
@@ -436,3 +437,49 @@ def test_compiled_comparison_holds_every_typed_value(
     statuses = {name: row[col["Status"]] for (name, _), row in data.items()}
     assert statuses[b.saved["formula.ods"].name] != statuses[a.saved[".xlsx"].name], "the formula file is excluded"
     assert statuses[a.saved[".xlsx"].name] == statuses[t.saved[".ods"].name]
+
+
+# --- Spanish --------------------------------------------------------------------------------------
+
+# Level index per criterion, in turn (0 = the best level), and the seed's scores of the levels.
+SPANISH_PATTERN = (0, 1, 2, 3, 1, 4, 0)
+LEVELS_BY_LANG = {
+    "en": ("Highly effective", "Effective", "Somewhat effective", "Ineffective", "Not observed"),
+    # Typed as people type: some in lower case, one with a stray space, "No observado" for Not observed.
+    "es": ("Muy eficaz", "eficaz", "Algo eficaz ", "no eficaz", "No observado"),
+}
+LEVEL_SCORES = (4.0, 3.0, 2.0, 1.0, None)
+
+
+def test_spanish_choices_typed_in_calc_validate_and_score_as_english(lo: LibreOffice, work: Path) -> None:
+    """A partner rater types Spanish ratings into a Spanish workbook in Calc; another types the same
+    ratings in English into an English one. Both validate, and every indicator scores the same."""
+    base = load_template("effectiveness")
+    criteria = [f for f in base.fields if f.kind.scored]
+    scores: dict[str, dict[str, float | None]] = {}
+    for lang, rater in (("es", "Ana Ruiz"), ("en", "Bo Li")):
+        view = base.in_language(lang)
+        who = Personalisation(partner="Centro Latino", rater=rater, side=view.options(view.field("side"))[1])
+        source = generate(view, work / f"spanish-{lang}-blank.xlsx", who)
+        cells = {fid: (sheet, cell) for fid, (sheet, cell, _) in input_cells(source).items()}
+        typed = {"rater_organization": "Centro Latino", "assessment_date": "2026-03-15"}
+        typed |= {f.id: LEVELS_BY_LANG[lang][SPANISH_PATTERN[i % len(SPANISH_PATTERN)]] for i, f in enumerate(criteria)}
+        result = lo.run(
+            {"open": str(source), "steps": type_steps(cells, typed) + save_steps(work, f"spanish-{lang}", (".xlsx",))}
+        )
+        (saved,) = [Path(s["path"]) for s in result["saved"]]
+        batch, sub = validate_one(saved)
+        assert errors(batch) == [] and batch.problems == [], [p.message for p in batch.problems]
+        assert sub.lang == lang and sub.values["side"].value == "Partner"
+        comparison = compile_paths([saved])
+        ((partnership,),) = [r.partnerships for r in comparison.instruments]
+        scores[lang] = {r.indicator.id: r.score for r in partnership.indicators}
+    # Expected, from the pattern alone: the mean of each indicator's scored levels.
+    expected: dict[str, float | None] = {}
+    for group in {f.group for f in criteria}:
+        mine = [
+            LEVEL_SCORES[SPANISH_PATTERN[i % len(SPANISH_PATTERN)]] for i, f in enumerate(criteria) if f.group == group
+        ]
+        counted = [s for s in mine if s is not None]
+        expected[str(group)] = sum(counted) / len(counted) if counted else None
+    assert scores["es"] == scores["en"] == expected

@@ -88,9 +88,9 @@ def reversed_keys(value: Any) -> Any:
 # --- the built-in templates -------------------------------------------------------------------
 
 
-def test_both_builtin_templates_load() -> None:
+def test_every_builtin_template_loads() -> None:
     templates = builtin_templates()
-    assert set(templates) == {"effectiveness", "partnership-table"}
+    assert set(templates) == {"effectiveness", "partnership-table", "agreement", "action-plan", "sustainability"}
     for template in templates.values():
         assert template.version and template.description and template.fields
         assert re.fullmatch(r"[0-9a-f]{64}", template.spec_hash)

@@ -20,7 +20,9 @@ import openpyxl
 import pytest
 import test_formats  # noqa: F401  (registers the codes it covers)
 import test_hostile_reading  # noqa: F401
+import test_languages  # noqa: F401  (registers the language codes it covers)
 import test_sorted_rows  # noqa: F401  (registers the label codes it covers)
+import test_tables  # noqa: F401  (registers the table codes it covers)
 import test_unusable_files  # noqa: F401  (registers the file-level codes it covers)
 from click.testing import CliRunner, Result
 from helpers import (

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from click.testing import CliRunner
-from helpers import WHO, fill, valid_effectiveness_values, valid_table_values
+from helpers import WHO, fill, valid_effectiveness_values, valid_form_values, valid_table_values
 from rounds_data import write_rounds
 
 from partnersheet.cli import cli
 from partnersheet.compile.core import compile_paths, write_tidy
 from partnersheet.compile.sheets import write_comparison
 from partnersheet.spec import builtin_templates, load_template
-from partnersheet.workbook.generate import Personalisation, generate, generate_bytes
+from partnersheet.workbook.generate import Personalisation, generate, generate_bytes, personalise
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "returns"
 LONG_EMOJI = "😀" * 20_000  # 40,000 UTF-16 units: beyond Excel's 32,767
@@ -43,22 +43,46 @@ ESCAPE = "_x0041_ stays as typed"
 WORKBOOKS = (
     "blank-effectiveness",
     "blank-partnership-table",
+    "blank-sustainability",
     "personalised-effectiveness",
     "personalised-partnership-table",
+    "personalised-sustainability",
     "prefilled-effectiveness",
     "prefilled-partnership-table",
+    "prefilled-sustainability",
+    "blank-effectiveness-es",
+    "blank-partnership-table-es",
+    "blank-sustainability-es",
+    "prefilled-effectiveness-es",
+    "prefilled-partnership-table-es",
+    "prefilled-sustainability-es",
     "prefilled-hostile",
     "problems-report",
+    "problems-report-es",
     "problems-report-hostile",
     "comparison",
     "comparison-hostile",
     "comparison-rounds",
     "demo-blank-effectiveness",
     "demo-blank-partnership-table",
+    "blank-agreement",
+    "personalised-agreement",
+    "prefilled-agreement",
+    "demo-blank-agreement",
+    "blank-action-plan",
+    "personalised-action-plan",
+    "prefilled-action-plan",
+    "demo-blank-action-plan",
+    "prefilled-action-plan-from-compile",
+    "demo-blank-sustainability",
     "demo-problems",
     "demo-comparison",
     "status-report",
 )
+
+
+# How to answer each built-in template validly; others (with tables): required answers and a first row.
+VALID = {"effectiveness": valid_effectiveness_values, "partnership-table": valid_table_values}
 
 
 @dataclass(frozen=True)
@@ -116,12 +140,38 @@ def written_workbooks(root: Path) -> Written:
     runner = CliRunner()
     for template in builtin_templates().values():
         paths[f"blank-{template.id}"] = generate(template, root / f"blank-{template.id}.xlsx")
-        who = WHO if template.id == "effectiveness" else {"library": "Riverbend Public Library", "rater": "A. Rivera"}
+        table = any(section.layout == "blocks" for _, section in template.sections())
+        who = (
+            WHO
+            if template.identity_field("side") is not None
+            else {"library": "Riverbend Public Library", "rater": "A. Rivera"}
+        )
         paths[f"personalised-{template.id}"] = generate(template, root / f"personal-{template.id}.xlsx", who)
-        values = (valid_effectiveness_values if template.id == "effectiveness" else valid_table_values)(template, **who)
+        values = VALID.get(template.id, valid_form_values)(template, **who)
         path = root / f"prefilled-{template.id}.xlsx"
         path.write_bytes(prefilled(template.id, values, who))
         paths[f"prefilled-{template.id}"] = path
+        if "es" not in template.languages:
+            continue
+        # The same in Spanish: its texts, and answers chosen from its Spanish lists.
+        view = template.in_language("es")
+        paths[f"blank-{template.id}-es"] = generate(view, root / f"blank-{template.id}-es.xlsx")
+        person = personalise(view, who)
+        values = (valid_table_values if table else valid_effectiveness_values)(view, **person.as_dict())
+        path = root / f"prefilled-{template.id}-es.xlsx"
+        path.write_bytes(generate_bytes(view, person, answers=values))
+        paths[f"prefilled-{template.id}-es"] = path
+    spanish_returns = root / "spanish"
+    spanish_returns.mkdir()
+    view = load_template("effectiveness").in_language("es")
+    person = personalise(view, WHO)
+    answers = valid_effectiveness_values(view, **person.as_dict())
+    answers |= {"assessment_date": "el martes", next(f.id for f in view.fields if f.kind.scored): "Muy bueno"}
+    (spanish_returns / "flawed-es.xlsx").write_bytes(generate_bytes(view, person, answers=answers))
+    report = root / "problems-es.xlsx"
+    result = runner.invoke(cli, ["validate", str(spanish_returns), "--report", str(report)])
+    assert report.exists(), result.output
+    paths["problems-report-es"] = report
     hostile_who = {**WHO, "partner": HOSTILE["markup"], "rater": HOSTILE["open-markup"]}
     answers = {**valid_effectiveness_values("effectiveness", **hostile_who), "rater_organization": HOSTILE["markup"]}
     answers["overall_comments"] = CONTROL + ESCAPE
@@ -139,9 +189,11 @@ def written_workbooks(root: Path) -> Written:
     assert report.exists(), result.output
     paths["problems-report-hostile"] = report
     comparison = root / "comparison.xlsx"
-    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison)])
-    assert comparison.exists(), result.output
+    actions = root / "actions.xlsx"
+    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison), "--actions", str(actions)])
+    assert comparison.exists() and actions.exists(), result.output
     paths["comparison"] = comparison
+    paths["prefilled-action-plan-from-compile"] = actions
     c = compile_paths([folder], workers=1)
     paths["comparison-hostile"] = write_comparison(c, root / "comparison-hostile.xlsx")
     tidy = write_tidy(c, root / "hostile-tidy.json")

@@ -21,6 +21,7 @@ from ..files import check_writable, inputs_apart_from_outputs
 from ..intake.read import is_partnersheet_output
 from ..intake.validate import collect_paths
 from ..spec import TemplateRegistry
+from .actions import ActionPlan, write_action_plan
 from .core import Comparison, check_tidy_path, compile_paths, write_tidy
 from .sheets import write_comparison
 
@@ -38,10 +39,12 @@ class CompileResult:
     """The files read (after folders were expanded and the tool's own outputs set aside)."""
     output: Path
     data: Path | None = None
+    actions: ActionPlan | None = None
 
     @property
     def written(self) -> list[Path]:
-        return [self.output] + ([self.data] if self.data is not None else [])
+        extra = [self.data] if self.data is not None else []
+        return [self.output, *extra] + ([self.actions.path] if self.actions is not None else [])
 
 
 def compile_to(
@@ -56,6 +59,7 @@ def compile_to(
     templates: TemplateRegistry | None = None,
     compiled_at: datetime | None = None,
     round_order: Sequence[str] | None = None,
+    actions: str | Path | None = None,
 ) -> CompileResult:
     """Compile the workbooks under ``paths`` into the comparison ``output`` (and the tidy table
     ``data``); returns what was read and written.
@@ -64,7 +68,8 @@ def compile_to(
     when an output is one of the inputs, ``OutputExists`` unless ``force``, ``NothingReadable`` when
     no input could be read, and ``StrictRefusal`` (with ``strict``) when any input has an error;
     in each case nothing is written. ``round_order`` lists the rounds first to last (default:
-    by their median assessment date); a round it leaves out is a ``UsageError``.
+    by their median assessment date); a round it leaves out is a ``UsageError``. ``actions``
+    also writes the action plan the comparison hands on (``actions.py``).
     """
     output = Path(output)
     data_path = Path(data) if data is not None else None
@@ -74,6 +79,11 @@ def compile_to(
     if data_path is not None:
         check_tidy_path(data_path)
         outputs.append(data_path)
+    actions_path = Path(actions) if actions is not None else None
+    if actions_path is not None:
+        if actions_path.suffix.lower() != ".xlsx":
+            raise UsageError(f"{actions_path}: the action plan must be an .xlsx file", "name it e.g. actions.xlsx")
+        outputs.append(actions_path)
     given = [paths] if isinstance(paths, str | Path) else list(paths)
     files = inputs_apart_from_outputs(collect_paths(given), outputs, is_partnersheet_output)
     for path in outputs:
@@ -95,4 +105,5 @@ def compile_to(
     write_comparison(comparison, output, force)
     if data_path is not None:
         write_tidy(comparison, data_path, force)
-    return CompileResult(comparison, files, output, data_path)
+    plan = write_action_plan(comparison, actions_path, force, templates) if actions_path is not None else None
+    return CompileResult(comparison, files, output, data_path, plan)

@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..spec import Template
 from ..types.parsing import as_text, collapse
-from ..workbook.layout import TITLE_COL, TITLE_ROW, InputCell, layout_for
+from ..workbook.layout import NUMBER_COL, TITLE_COL, TITLE_ROW, InputCell, layout_for
 from .problems import Problem, ProblemCode, make_problem
 
 Where = tuple[str, int, int]
@@ -53,9 +54,27 @@ class Meaning:
 
 
 @dataclass(frozen=True)
+class TableMeaning:
+    """A table's meaning: each column's header above it, and in the first column a row number that
+    says which record a row is (rows sorted as a whole keep their numbers). Read by ``tables.py``."""
+
+    section: tuple[str, str]
+    headers: tuple[str, ...]  # as written
+    keys: tuple[str, ...]  # collapsed
+    cells: tuple[tuple[str, ...], ...]  # field ids by [record - 1][column]
+    number_offset: int  # the row number's column minus the first column's
+
+
+@dataclass(frozen=True)
 class Meanings:
     fields: dict[str, Meaning]
     by_key: dict[tuple[tuple[str, str], str], tuple[str, ...]]
+    tables: tuple[TableMeaning, ...] = ()
+
+    @cached_property
+    def table_fields(self) -> frozenset[str]:
+        """Table cells: checked by their header and row number, not by the text beside them."""
+        return frozenset(fid for t in self.tables for row in t.cells for fid in row)
 
     def named_by(self, beside: Meaning, shown: str) -> str | None:
         """The field a label text names, seen beside the answer cell of ``beside``'s field.
@@ -77,8 +96,8 @@ _MEANINGS: dict[str, Meanings] = {}
 
 def meanings_for(template: Template) -> Meanings:
     """Every field's label, from the layout (the text really written beside it), once per spec."""
-    if template.spec_hash in _MEANINGS:
-        return _MEANINGS[template.spec_hash]
+    if template.view_key in _MEANINGS:
+        return _MEANINGS[template.view_key]
     layout = layout_for(template)
     section_of = {f.id: (sheet.name, section.id) for sheet, section in template.sections() for f in section.fields}
     fields: dict[str, Meaning] = {}
@@ -99,8 +118,21 @@ def meanings_for(template: Template) -> Meanings:
             )
             fields[f.id] = m
             by_key[(m.section, m.key)].append(f.id)
-    meanings = Meanings(fields, {k: tuple(v) for k, v in by_key.items()})
-    _MEANINGS[template.spec_hash] = meanings
+    tables = []
+    for sheet, section in template.sections():
+        if section.layout == "table":
+            first = layout.inputs[section.groups[0].fields[0].id]
+            tables.append(
+                TableMeaning(
+                    (sheet.name, section.id),
+                    tuple(c.heading for c in section.columns),
+                    tuple(collapse(c.heading) for c in section.columns),
+                    tuple(tuple(f.id for f in g.fields) for g in section.groups),
+                    NUMBER_COL - first.col,
+                )
+            )
+    meanings = Meanings(fields, {k: tuple(v) for k, v in by_key.items()}, tuple(tables))
+    _MEANINGS[template.view_key] = meanings
     return meanings
 
 
@@ -176,9 +208,10 @@ def follow_labels(
     """
     meanings = meanings_for(template)
     slots: dict[str, _Slot] = {}
+    in_tables = meanings.table_fields
     for fid, where in where_now.items():
         m = meanings.fields.get(fid)
-        if where is not None and m is not None and where[0] in sheets:
+        if where is not None and m is not None and where[0] in sheets and fid not in in_tables:
             slots[fid] = _beside(cell_at, where, m)
     if all(s.key == meanings.fields[fid].key for fid, s in slots.items()):
         return where_now, set(), []  # the usual case: every answer has its own label beside it

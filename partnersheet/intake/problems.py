@@ -6,11 +6,12 @@ and a hint in words a librarian understands. Tests assert against codes, not cop
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from ..files import display_name, printable
+from ..i18n import BASE, problem_text
 
 ERROR = "error"
 WARNING = "warning"
@@ -138,6 +139,12 @@ class ProblemCode(StrEnum):
         "the workbook does not say which version of {value} it was made from; it was read as version {detail}",
         "check the answers, or send the respondent a fresh workbook",
     )
+    LANGUAGE_UNKNOWN = (
+        "language-unknown",
+        WARNING,
+        "the workbook is in language {value!r}, which this template does not have here; it was read in {detail}",
+        "add that language to the template, or send the respondent a fresh workbook",
+    )
     NAMES_MISSING = (
         "names-missing",
         WARNING,
@@ -199,6 +206,12 @@ class ProblemCode(StrEnum):
         ERROR,
         "{label} is required but empty",
         "fill in cell {cell} on sheet {sheet!r}",
+    )
+    ROW_INCOMPLETE = (
+        "row-incomplete",
+        ERROR,
+        "{label} is empty, but its row has other answers ({detail})",
+        "fill in cell {cell} on sheet {sheet!r}, or clear the whole row",
     )
     NOT_A_CHOICE = (
         "not-a-choice",
@@ -285,10 +298,29 @@ class Problem:
     value: str = ""
     # The facts behind the message (allowed choices, the range, the other file) for machine readers.
     context: dict[str, Any] = field(default_factory=dict)
+    # The language of the workbook it is about, and the message and fix in that language (the
+    # respondent's); ``message`` and ``hint`` stay English for the coordinator.
+    lang: str = BASE
+    local_message: str = ""
+    local_hint: str = ""
+    # What filled the message's placeholders, kept to say it again in another language.
+    params: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def localised(self, lang: str) -> Problem:
+        """The same problem, also told in ``lang`` (the language of the workbook it is about)."""
+        if lang == self.lang and self.local_message:
+            return self
+        message, hint = problem_text(lang, str(self.code), self.code.message, self.code.hint)
+        return replace(
+            self, lang=lang, local_message=message.format(**self.params), local_hint=hint.format(**self.params)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """For machine readers (JSON): file names shown as people see them, so any encoder takes them."""
         data = asdict(self)
+        del data["params"]
+        data["local_message"] = self.local_message or self.message
+        data["local_hint"] = self.local_hint or self.hint
         data["code"] = str(self.code)
         data["file"] = display_name(self.file)
         data["context"] = {k: printable(v) if isinstance(v, str) else v for k, v in self.context.items()}
@@ -330,16 +362,20 @@ def make_problem(
         "detail": printable(detail),
         "other": printable(other),
     }
+    message, hint = code.message.format(**params), code.hint.format(**params)
     return Problem(
         code=code,
         severity=code.severity,
         file=file,
-        message=code.message.format(**params),
-        hint=code.hint.format(**params),
+        message=message,
+        hint=hint,
         sheet=sheet,
         cell=cell,
         field_id=field_id,
         field_label=label,
         value=text_value,
         context={**({"detail": detail} if detail else {}), **({"other": other} if other else {}), **(context or {})},
+        local_message=message,
+        local_hint=hint,
+        params=params,
     )

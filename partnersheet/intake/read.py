@@ -26,7 +26,8 @@ from typing import Any
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, as_registry, template_by_hash
+from ..i18n import BASE, language_name
+from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, UnknownLanguage, as_registry, template_by_hash
 from ..types import parse as normalise
 from ..types.parsing import as_text, collapse
 from ..workbook.layout import layout_for
@@ -35,6 +36,7 @@ from .book import open_book
 from .labels import find_by_labels, follow_labels, meanings_for
 from .problems import Problem, ProblemCode, make_problem
 from .safety import Unusable, sniff_and_open
+from .tables import follow_tables
 from .xmlbook import plain_ref
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -69,7 +71,12 @@ class Value:
 
 @dataclass
 class Submission:
-    """A returned workbook as data. ``problems`` holds what reading itself noticed."""
+    """A returned workbook as data. ``problems`` holds what reading itself noticed.
+
+    ``template`` is the English view whatever the workbook's language: values of choices and
+    ratings are stored as English labels, so compile never needs to know the language; ``lang``
+    is the language the workbook was read in (its labels, and the respondent's problems).
+    """
 
     file: str
     sha256: str
@@ -86,6 +93,12 @@ class Submission:
     """When the workbook says it was last saved (ISO 8601), "" when it does not say."""
     file_modified: float = 0.0
     """The file's modification time, the fallback for telling corrected copies apart."""
+    lang: str = BASE
+
+    @property
+    def view(self) -> Template:
+        """The template in the workbook's language: its labels as the respondent saw them."""
+        return self.template.in_language(self.lang)
 
     @property
     def template_id(self) -> str:
@@ -216,8 +229,15 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
                     context={"spec_hash": spec_hash, "expected": template.spec_hash, "source": template.source},
                 )
             )
-        values = _read_values(book, template, name, problems, same_wording=version == template.version)
-        strays = _strays(book, template, values, problems)
+        view = _view_of(template, meta, name, problems)
+        # Labels are compared as that version and wording drew them; another wording reads by name.
+        same_wording = (
+            version == template.version
+            and view.lang == (meta.get("language", "") or BASE)
+            and (view.lang == BASE or meta.get("translation_hash", "") == view.translation_hash)
+        )
+        values = _read_values(book, view, name, problems, same_wording=same_wording)
+        strays = _strays(book, view, values, problems)
         problems += _far_problems(book, name) + [
             make_problem(ProblemCode.STRAY_VALUE, name, sheet=v.sheet, cell=v.cell, value=v.formula or v.text)
             for v in strays
@@ -236,6 +256,7 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
             strays,
             saved_at=book.saved_at(),
             file_modified=_modified(path),
+            lang=view.lang,
         )
     except zipfile.BadZipFile as exc:
         raise Unusable(ProblemCode.CORRUPT, str(exc)) from None
@@ -262,12 +283,12 @@ def _far_problems(book: _Book, name: str) -> list[Problem]:
     return problems
 
 
-_TEXTS: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
+_TEXTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
 
 def _template_texts(template: Template) -> tuple[frozenset[str], frozenset[str]]:
     """Every text the template puts on its form sheets (titles, labels, criteria): as written, and collapsed."""
-    key = (template.id, template.spec_hash)
+    key = template.view_key  # one spec, one set of texts per language
     if key not in _TEXTS:
         written = frozenset(c.text for sl in layout_for(template).sheets for c in sl.cells)
         _TEXTS[key] = written, frozenset(map(collapse, written))
@@ -306,6 +327,16 @@ def _strays(book: _Book, template: Template, values: dict[str, Value], problems:
                 value = None if raw == "" else raw
                 strays.append(Value("", value, as_text(raw), value, None, sheet, _cell_name(r, c), formula=formula))
     return strays
+
+
+def _view_of(template: Template, meta: dict[str, str], name: str, problems: list[Problem]) -> Template:
+    """The template in the language the workbook is stamped with (English when it says none)."""
+    lang = meta.get("language", "") or BASE
+    try:
+        return template.in_language(lang)
+    except UnknownLanguage:
+        problems.append(make_problem(ProblemCode.LANGUAGE_UNKNOWN, name, value=lang, detail=language_name(BASE)))
+        return template
 
 
 def _template_of(
@@ -362,6 +393,11 @@ def _read_values(
     else:
         problems.append(make_problem(ProblemCode.NAMES_MISSING, name))
         where_now, reported = _positions_now(book, template, name, problems)
+    if next(template.tables(), None) is not None:
+        # Table rows are records: each is read from the row carrying its number (``tables.py``).
+        where_now, in_tables, noticed = follow_tables(template, where_now, _raw_at(book), book.sheet_names, name)
+        reported |= in_tables
+        problems.extend(noticed)
     values: dict[str, Value] = {}
     missing = {
         f.id for f in template.fields if (w := where_now.get(f.id)) is None or w[0] not in book.sheet_names

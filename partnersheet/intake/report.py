@@ -1,4 +1,9 @@
-"""Validation reports for people: a text summary for the terminal and a workbook to send back."""
+"""Validation reports for people: a text summary for the terminal and a workbook to send back.
+
+The terminal is the coordinator's: it speaks English. The workbook's rows are sent back to each
+respondent: *What is wrong* and *How to fix it* are in the language of the workbook a row is
+about, with the English beside them for the coordinator when that language is not English.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,24 @@ from pathlib import Path
 
 from .. import __version__
 from ..files import atomic_write, display_basename, display_name
+from ..i18n import BASE
 from ..workbook.generate import document_date
 from ..workbook.xlsx_out import OutputBook
 from .validate import Batch
 
-PROBLEM_HEADERS = ("File", "Sheet", "Cell", "Field", "Severity", "Code", "What is wrong", "How to fix it", "Value seen")
+PROBLEM_HEADERS = (
+    "File",
+    "Sheet",
+    "Cell",
+    "Field",
+    "Severity",
+    "Code",
+    "What is wrong",
+    "How to fix it",
+    "Value seen",
+    "Language",
+    "In English (for the coordinator)",
+)
 
 
 def text_report(batch: Batch, verbose_valid: bool = True) -> list[str]:
@@ -45,7 +63,19 @@ def text_report(batch: Batch, verbose_valid: bool = True) -> list[str]:
 
 def problem_rows(batch: Batch) -> list[tuple[str, ...]]:
     return [
-        (display_basename(p.file), p.sheet, p.cell, p.field_label, p.severity, p.code, p.message, p.hint, p.value)
+        (
+            display_basename(p.file),
+            p.sheet,
+            p.cell,
+            p.field_label,
+            p.severity,
+            p.code,
+            p.local_message or p.message,
+            p.local_hint or p.hint,
+            p.value,
+            p.lang,
+            "" if p.lang == BASE else f"{p.message}. Fix: {p.hint}",
+        )
         for p in batch.problems
     ]
 
@@ -69,8 +99,8 @@ def write_problem_workbook(batch: Batch, path: Path, force: bool = False) -> Pat
         "Problems",
         PROBLEM_HEADERS,
         problem_rows(batch),
-        widths=(28, 12, 6, 30, 8, 16, 40, 40, 16),
-        wrap_cols=(0, 3, 6, 7, 8),
+        widths=(28, 12, 6, 30, 8, 16, 40, 40, 16, 9, 40),
+        wrap_cols=(0, 3, 6, 7, 8, 10),
     )
     book.table(
         "Files",

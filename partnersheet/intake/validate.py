@@ -80,9 +80,12 @@ def collect_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def check_submission(sub: Submission) -> list[Problem]:
-    """Every problem in one submission: what reading noticed, then each answer against the spec."""
+    """Every problem in one submission: what reading noticed, then each answer against the spec.
+
+    Fields are named as the respondent saw them: in the workbook's language.
+    """
     problems = list(sub.problems)
-    template = sub.template
+    template = sub.view
     for f in template.fields:
         v = sub.values.get(f.id)
         if v is None:
@@ -92,8 +95,9 @@ def check_submission(sub: Submission) -> list[Problem]:
             problems.append(
                 make_problem(v.error, sub.file, value=v.formula or v.text, detail=v.detail, context=v.context, **where)
             )
-        elif f.required and v.empty:
+        elif f.required and v.empty and f.row is None:
             problems.append(make_problem(ProblemCode.REQUIRED_MISSING, sub.file, **where))
+    problems += _incomplete_rows(sub)
     for key in IDENTITY_KEYS:
         expected = sub.identity.get(key, "")
         identity_field = template.identity_field(key)
@@ -114,6 +118,32 @@ def check_submission(sub: Submission) -> list[Problem]:
                 other=expected,
             )
         )
+    return problems
+
+
+def _incomplete_rows(sub: Submission) -> list[Problem]:
+    """A table row is a record: blank, it is not there; started, its required columns are needed."""
+    problems = []
+    for section in sub.template.tables():
+        for row in section.groups:
+            filled = [f for f in row.fields if f.id in sub.values and not sub.values[f.id].empty]
+            if not filled:
+                continue
+            detail = ", ".join(f"{f.label}: {sub.values[f.id].text}" for f in filled[:2])
+            for f in row.fields:
+                v = sub.values.get(f.id)
+                if f.required and v is not None and v.empty:
+                    problems.append(
+                        make_problem(
+                            ProblemCode.ROW_INCOMPLETE,
+                            sub.file,
+                            sheet=v.sheet,
+                            cell=v.cell,
+                            field_id=f.id,
+                            label=f.full_label,
+                            detail=detail[:120],
+                        )
+                    )
     return problems
 
 
@@ -427,6 +457,7 @@ def validate_paths(
             skipped = problems and all(p.severity != ERROR for p in problems)
             reports.append(FileReport(name, "skipped" if skipped else "unreadable", problems))
             continue
+        problems = [p.localised(sub.lang) for p in problems]  # told in the respondent's language too
         if any(p.code == ProblemCode.SUPERSEDED for p in problems):
             status = SUPERSEDED  # replaced by a newer copy: its own problems no longer need fixing
         elif any(p.severity == ERROR for p in problems):

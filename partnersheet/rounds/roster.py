@@ -17,7 +17,7 @@ from ..spec import Template
 from ..workbook.generate import Personalisation, generate_bytes, personalise, workbook_id_for
 
 REQUIRED_COLUMNS = ("partner", "rater")
-OPTIONAL_COLUMNS = ("side", "round", "library", "email")
+OPTIONAL_COLUMNS = ("side", "round", "library", "email", "lang")
 # An address a mail merge can use: something@somewhere.tld, no spaces. Deliverability is not checked.
 EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # .txt: Excel's "Unicode Text" save (UTF-16, tab-separated)
@@ -35,6 +35,7 @@ class RosterRow:
     filename: str
     email: str = ""
     where: str = ""  # how a person finds the row: "line 4" or "row 4"
+    lang: str = "en"  # the language of the row's workbook
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,11 @@ def _read_records(path: Path) -> list[_Record]:
         raise RosterError(f"{display_name(path)}: cannot read roster: {exc}", "save it as .csv or .xlsx") from None
 
 
-def read_roster(template: Template, path: str | Path) -> list[RosterRow]:
-    """Check a whole roster before anything is written: columns, blank rows, duplicates.
+def read_roster(template: Template, path: str | Path, default_lang: str = "en") -> list[RosterRow]:
+    """Check a whole roster before anything is written: columns, blank rows, duplicates, languages.
 
-    Each bad row is named by its line in a text file (or its row in a workbook).
+    Each bad row is named by its line in a text file (or its row in a workbook). A ``lang`` cell
+    (e.g. es) makes that row's workbook in that language; empty, ``default_lang``.
     """
     path = Path(path)
     shown = display_name(path)
@@ -176,12 +178,14 @@ def read_roster(template: Template, path: str | Path) -> list[RosterRow]:
             if not values[name]:
                 raise RosterError(f"{shown}: {record.where}: {name} is empty", f"fill in the {name} column")
         email = values.pop("email", "")
+        lang = values.pop("lang", "") or default_lang
         if email and not EMAIL_SHAPE.match(email):
             raise RosterError(
                 f"{shown}: {record.where}: {email!r} is not an email address", "fix it, or leave the email cell empty"
             )
         try:
-            who = personalise(template, values)
+            view = template.in_language(lang)
+            who = personalise(view, values)
         except UsageError as exc:
             raise RosterError(f"{shown}: {record.where}: {exc.message}", exc.hint) from None
         key = tuple(v.casefold() for v in who.as_dict().values())
@@ -189,7 +193,7 @@ def read_roster(template: Template, path: str | Path) -> list[RosterRow]:
             raise RosterError(f"{shown}: {record.where} repeats {seen[key].where}", "remove the duplicate row")
         seen[key] = record
         name = unique_file_name((template.id, who.partner, who.rater, who.round), ".xlsx", taken)
-        result.append(RosterRow(record.line, who, name, email, record.where))
+        result.append(RosterRow(record.line, who, name, email, record.where, view.lang))
     if not result:
         raise RosterError(f"{shown}: roster has a header but no rows", "add one row per workbook")
     return result
@@ -219,7 +223,6 @@ def write_roster(
         if clash is not None:
             raise OutputExists(f"{clash}: already exists", "use --force to overwrite, or another folder")
     for row in rows:
-        data = generate_bytes(
-            template, row.who, workbook_id=workbook_id_for(template, row.who, row.filename), created=created
-        )
+        view = template.in_language(row.lang)
+        data = generate_bytes(view, row.who, workbook_id=workbook_id_for(view, row.who, row.filename), created=created)
         yield atomic_write(out / row.filename, data, force=True)

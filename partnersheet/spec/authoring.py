@@ -27,9 +27,14 @@ HEADER = """\
 # and use it with --templates FOLDER (the folder holding this file). Lines starting with # are notes.
 # Give it a new `version` whenever you change what it asks, so returns from each version compile
 # together; a criterion you reword can keep its answers with `replaces = ["old_id"]`.
-# The format is described in docs/templates.md.
+# The format is described in docs/templates.md. The original's translations are left out, so
+# your edits cannot leave a translation behind; add a language back when your wording is final
+# (docs/translations.md).
 
 """
+# `languages = [...]` and every `[translations.<lang>]` table, with the comment lines just above it.
+_LANGUAGES_LINE = re.compile(r"(?m)^languages\s*=\s*\[[^\]]*\]\s*\n")
+_TRANSLATIONS = re.compile(r"(?ms)^(?:#[^\n]*\n)*\[translations\.[^\]]+\]\n.*?(?=^\[(?!translations\.)|\Z)")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ def init_spec(source: Template, source_path: Path, new_id: str, output: Path, fo
     text, versions = re.subn(r'(?m)^version\s*=\s*"[^"]*"', 'version = "1.0.0"', text, count=1)
     if not (ids and versions):  # pragma: no cover - every spec has both at the top level
         raise SpecError(f"{source.source}: id or version not found at the top of the spec")
+    text = _TRANSLATIONS.sub("", _LANGUAGES_LINE.sub("", text)).rstrip("\n") + "\n"
     text = HEADER.format(source=source.id, version=source.version, file=output.name) + text
     parse_template(tomllib.loads(text), output.name)  # it must load as it is
     atomic_write(output, text.encode("utf-8"), force=force)

@@ -12,12 +12,14 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import workbook_templates
 
 from ..errors import PartnersheetError
+from ..i18n import BASE, supported, tr
 from ..types import field_type
 from ..types.base import COMMON_KEYS, INPUT_TITLE_MAX
 from .model import (
@@ -35,6 +37,7 @@ from .model import (
     Section,
     Sheet,
     Template,
+    UnknownLanguage,
 )
 
 # The template model is re-exported: `from .spec import Field` reads as naturally as `.model`.
@@ -55,13 +58,16 @@ __all__ = [
     "Sheet",
     "SpecError",
     "Template",
+    "UnknownLanguage",
     "UnknownTemplate",
     "load_template_file",
     "parse_template",
     "spec_hash_of",
 ]
 
-CRITERION_KEYS = ("id", "text", "help", "replaces")
+CRITERION_KEYS = ("id", "text", "help", "replaces", "contrast")
+# Keys of a spec that are not its English content: they do not change its hash (see spec_hash_of).
+TRANSLATION_KEYS = ("languages", "translations")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -90,8 +96,16 @@ class SpecErrors(SpecError):
 class _Reader:
     """Walks raw TOML data, remembering the key path so errors name it."""
 
-    def __init__(self, source: str, collect: bool = False) -> None:
+    def __init__(
+        self, source: str, collect: bool = False, lang: str = BASE, catalog: dict[str, str] | None = None
+    ) -> None:
         self.source = source
+        # The language texts are read in, and its translations keyed by the English text. Every
+        # visible text goes through ``text``/``tr``, so ``used`` ends up holding each English
+        # text of the spec with the first key it stands at: what a translation must cover.
+        self.lang = lang
+        self.catalog = catalog or {}
+        self.used: dict[str, str] = {}
         # Collecting (for `templates check`): a broken unit (a field, a list, a section) is noted
         # and skipped, so one run reports every mistake; otherwise the first one raises.
         self.collect = collect
@@ -101,6 +115,8 @@ class _Reader:
         self.scales: dict[str, Scale] = {}
 
     def fail(self, key: str, what: str) -> SpecError:
+        if self.lang != BASE:
+            what = f"in {self.lang}: {what}"
         return SpecError(f"{self.source}: {key}: {what}", source=self.source, key=key, what=what)
 
     def note(self, key: str, what: str) -> None:
@@ -142,6 +158,17 @@ class _Reader:
             raise self.fail(where, f"expected {names}, got {type(value).__name__}")
         return value
 
+    def text(self, data: dict[str, Any], key: str, path: str, default: Any = ...) -> Any:
+        """A text a person reads, in the reader's language (the default, if used, as it is)."""
+        if key not in data and default is not ...:
+            return default
+        return self.tr(self.get(data, key, path, str), f"{path}.{key}" if path else key)
+
+    def tr(self, text: str, where: str) -> str:
+        """One visible text in the reader's language; a missing translation was noted at load."""
+        self.used.setdefault(text, where)
+        return text if self.lang == BASE else self.catalog.get(text, text)
+
     def ident(self, data: dict[str, Any], key: str, path: str) -> str:
         value = self.get(data, key, path, str)
         if not ID_PATTERN.match(value):
@@ -150,8 +177,13 @@ class _Reader:
 
 
 def spec_hash_of(raw: dict[str, Any]) -> str:
-    """Hash the parsed content, so comments, spacing and key order don't change it."""
-    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Hash the parsed content, so comments, spacing and key order don't change it.
+
+    Translations are left out: adding Spanish to a template must not make the English workbooks
+    already sent out look altered. Each language's translations have their own hash.
+    """
+    content = {k: v for k, v in raw.items() if k not in TRANSLATION_KEYS}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -167,7 +199,11 @@ def _parse_field(
     sheet: str,
     n: int | None = None,
     required: bool | None = None,
+    row: int | None = None,
+    texts: tuple[str, str] | None = None,
 ) -> Field:
+    """One field; ``texts`` is its (label, help) when the caller has read them already (rubrics)."""
+    label, help_text = texts or (r.text(raw, "label", path), r.text(raw, "help", path))
     fmt = (lambda s: s.replace("{n}", str(n))) if n is not None else (lambda s: s)
     ftype = r.get(raw, "type", path, str)
     try:
@@ -186,9 +222,9 @@ def _parse_field(
         raise r.fail(f"{path}.identity", f"unknown identity {identity!r}; use one of {', '.join(IDENTITY_KEYS)}")
     f = Field(
         id=id_prefix + r.ident(raw, "id", path),
-        label=fmt(r.get(raw, "label", path, str)),
+        label=fmt(label),
         type=ftype,
-        help=fmt(r.get(raw, "help", path, str)),
+        help=fmt(help_text),
         required=r.get(raw, "required", path, bool, False) if required is None else required,
         choices=r.get(raw, "choices", path, str, None),
         scale=r.get(raw, "scale", path, str, None),
@@ -201,7 +237,13 @@ def _parse_field(
         context=context,
         sheet=sheet,
         replaces=tuple(id_prefix + old if "__" not in old and id_prefix.endswith("__") else old for old in replaces),
+        row=row,
+        prefill=r.get(raw, "from", path, str, None),
+        lines=r.get(raw, "lines", path, (int, float), None),
+        lang=r.lang,
     )
+    if f.lines is not None and not 1 <= f.lines <= 20:
+        r.note(f"{path}.lines", "lines is the answer row's height in lines: 1 to 20")
     if len(f.input_title) > INPUT_TITLE_MAX:  # pragma: no cover - titles are fixed per type
         raise r.fail(f"{path}.type", "input title too long")
     for key, message in kind.check(f, r.choices, r.scales):
@@ -211,7 +253,7 @@ def _parse_field(
 
 def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) -> Section:
     sid = r.ident(raw, "id", path)
-    title = r.get(raw, "title", path, str)
+    title = r.text(raw, "title", path)
     layout = r.get(raw, "layout", path, str)
     if layout not in LAYOUTS:
         raise r.fail(f"{path}.layout", f"unknown layout {layout!r}; use one of {', '.join(LAYOUTS)}")
@@ -223,18 +265,30 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
             )
         )
         return Section(sid, title, layout, fields)
+    if layout == "table":
+        return _parse_table(r, raw, path, sid, title, sheet_id)
     if layout == "rubric":
         scale = r.get(raw, "scale", path, str)
-        evidence_label = r.get(raw, "evidence_label", path, str)
-        evidence_help = r.get(raw, "evidence_help", path, str)
+        # Evidence rows are optional: an instrument may gather its notes in a form section instead.
+        evidence_label = r.text(raw, "evidence_label", path, None)
+        evidence_help = r.text(raw, "evidence_help", path, None) if evidence_label else None
+        if evidence_label and evidence_help is None:
+            raise r.fail(f"{path}.evidence_help", "missing (a rubric with evidence_label needs evidence_help)")
         evidence_max = r.get(raw, "evidence_max_length", path, int, None)
         ratings_required = r.get(raw, "ratings_required", path, bool, False)
-        headings = tuple(r.get(raw, k, path, str) for k in ("group_heading", "item_heading", "value_heading"))
+        # A rubric of contrasts shows each criterion beside its opposite, under ``contrast_heading``.
+        contrasted = "contrast_heading" in raw
+        heading_keys = ("group_heading", "contrast_heading") if contrasted else ("group_heading",)
+        headings = tuple(r.text(raw, k, path) for k in (*heading_keys, "item_heading", "value_heading"))
+        # The input message of each criterion without its own help; ``{group}`` is the group's label.
+        criterion_help = r.text(raw, "criterion_help", path, None) or tr(
+            r.lang, "How effective is the partnership here? ({group})"
+        )
         groups = []
         for gi, graw in enumerate(r.get(raw, "groups", path, list)):
             gpath = f"{path}.groups[{gi}]"
             gid = r.ident(graw, "id", gpath)
-            glabel = r.get(graw, "label", gpath, str)
+            glabel = r.text(graw, "label", gpath)
             gfields = []
             for ci, craw in enumerate(r.get(graw, "criteria", gpath, list)):
                 cpath = f"{gpath}.criteria[{ci}]"
@@ -245,23 +299,28 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
                         )
                 field_raw = {
                     "id": r.ident(craw, "id", cpath),
-                    "label": r.get(craw, "text", cpath, str),
                     "type": "rating",
                     "scale": scale,
                     "required": ratings_required,
-                    "help": craw.get("help", f"How effective is the partnership here? ({glabel})"),
                     "replaces": craw.get("replaces", []),
                 }
-                gfields.append(
-                    _parse_field(r, field_raw, cpath, id_prefix=f"{gid}__", context=glabel, group=gid, sheet=sheet_id)
+                texts = (
+                    r.text(craw, "text", cpath),
+                    r.text(craw, "help", cpath, None) or criterion_help.replace("{group}", glabel),
                 )
-            evidence_raw = {
-                "id": "evidence",
-                "label": evidence_label,
-                "type": "long_text",
-                "help": evidence_help,
-                "max_length": evidence_max,
-            }
+                if contrasted != ("contrast" in craw):
+                    raise r.fail(
+                        f"{cpath}.contrast",
+                        "every criterion of a rubric with contrast_heading needs a contrast, and only those",
+                    )
+                f = _parse_field(
+                    r, field_raw, cpath, id_prefix=f"{gid}__", context=glabel, group=gid, sheet=sheet_id, texts=texts
+                )
+                gfields.append(replace(f, contrast=r.text(craw, "contrast", cpath)) if contrasted else f)
+            if evidence_label is None:
+                groups.append(Group(gid, glabel, tuple(gfields)))
+                continue
+            evidence_raw = {"id": "evidence", "type": "long_text", "max_length": evidence_max}
             if evidence_max is None:
                 del evidence_raw["max_length"]
             gfields.append(
@@ -274,6 +333,7 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
                     group=gid,
                     column="evidence",
                     sheet=sheet_id,
+                    texts=(evidence_label, evidence_help or ""),
                 )
             )
             groups.append(Group(gid, glabel, tuple(gfields)))
@@ -282,15 +342,15 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
     # blocks: one block of fields repeated N times (the three candidate organizations)
     repeat = r.get(raw, "repeat", path, int)
     block_id = r.get(raw, "block_id", path, str)
-    block_label = r.get(raw, "block_label", path, str)
+    block_label = r.text(raw, "block_label", path)
     required_blocks = r.get(raw, "required_blocks", path, int, 0)
     name_raw = r.get(raw, "name_field", path, dict)
     columns_raw = r.get(raw, "columns", path, list)
     columns = tuple(
         Column(
             r.ident(c, "id", f"{path}.columns[{i}]"),
-            r.get(c, "short", f"{path}.columns[{i}]", str),
-            r.get(c, "heading", f"{path}.columns[{i}]", str),
+            r.text(c, "short", f"{path}.columns[{i}]"),
+            r.text(c, "heading", f"{path}.columns[{i}]"),
         )
         for i, c in enumerate(columns_raw)
     )
@@ -332,24 +392,136 @@ def _parse_section(r: _Reader, raw: dict[str, Any], path: str, sheet_id: str) ->
     return Section(sid, title, layout, fields, groups=tuple(groups), columns=columns, required_blocks=required_blocks)
 
 
+MAX_TABLE_ROWS = 200
+
+
+def _parse_table(r: _Reader, raw: dict[str, Any], path: str, sid: str, title: str, sheet_id: str) -> Section:
+    """A table: ``columns`` (each a field spec) repeated over ``rows`` records.
+
+    Each cell is a field ``<section>__r<k>__<column>``; a column's ``required`` means "in a row
+    that has any answer", so blank rows are never errors.
+    """
+    rows = r.get(raw, "rows", path, int)
+    if not 1 <= rows <= MAX_TABLE_ROWS:
+        raise r.fail(f"{path}.rows", f"a table needs 1 to {MAX_TABLE_ROWS} rows, not {rows}")
+    number_heading = r.get(raw, "number_heading", path, str, "No.")
+    columns_raw = r.get(raw, "columns", path, list)
+    if not columns_raw or not all(isinstance(c, dict) for c in columns_raw):
+        raise r.fail(f"{path}.columns", "a table needs columns, each a field: { id, label, type, help, ... }")
+    ids = [c.get("id") for c in columns_raw]
+    if len(set(ids)) != len(ids):
+        raise r.fail(f"{path}.columns", "two columns have the same id")
+    for i, craw in enumerate(columns_raw):
+        if "identity" in craw:
+            raise r.fail(f"{path}.columns[{i}].identity", "a table cell cannot be an identity; use a form section")
+    groups = []
+    for k in range(1, rows + 1):
+        gid = f"{sid}__r{k}"
+        cells = [
+            _parse_field(
+                r,
+                craw,
+                f"{path}.columns[{i}]",
+                id_prefix=f"{gid}__",
+                context=f"{title}, row {k}",
+                group=gid,
+                column=craw.get("id"),
+                sheet=sheet_id,
+                row=k,
+            )
+            for i, craw in enumerate(columns_raw)
+        ]
+        groups.append(Group(gid, f"Row {k}", tuple(cells)))
+    columns = tuple(Column(f.column or "", f.label, f.label) for f in groups[0].fields)
+    fields = tuple(f for g in groups for f in g.fields)
+    return Section(
+        sid, title, "table", fields, groups=tuple(groups), columns=columns, rows=rows, number_heading=number_heading
+    )
+
+
 def parse_template(raw: dict[str, Any], source: str, *, collect: bool = False) -> Template:
     """Turn parsed TOML into a checked Template, or raise SpecError naming file and key.
 
     With ``collect``, every mistake is gathered and raised together as SpecErrors.
     """
     r = _Reader(source, collect)
+    views: dict[str, Template] = {}
     try:
-        template = _parse_template(r, raw, source)
+        catalogs = _translations(r, raw)
+        languages = (BASE, *catalogs)
+        views[BASE] = _parse_template(r, raw, source, languages)
+        _check_translations(r, catalogs)
+        if not r.errors:  # each language is the same spec again, its texts swapped for translations
+            for lang, catalog in catalogs.items():
+                translated = _Reader(source, collect, lang, catalog)
+                views[lang] = _parse_template(translated, raw, source, languages)
+                r.errors.extend(translated.errors)
     except SpecError as exc:
         if not collect:
             raise
         r.errors.append(exc)
     if r.errors:
         raise SpecErrors(r.errors)
-    return template
+    for view in views.values():
+        view.views.update(views)
+    return views[BASE]
 
 
-def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
+def _translations(r: _Reader, raw: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """``languages`` and ``[translations.<lang>]``: each declared language's texts by English text.
+
+    Keyed by the English text (as gettext is), so a text repeated across the spec ("Pros") is
+    translated once, and rewording the English leaves the old translation unused: both are
+    reported at load, never silently shown in English.
+    """
+    declared = r.get(raw, "languages", "", list, [BASE])
+    if BASE not in declared or not all(isinstance(lang, str) for lang in declared):
+        raise r.fail("languages", f'a list of language codes starting with the base, e.g. ["{BASE}", "es"]')
+    tables = r.get(raw, "translations", "", dict, {})
+    catalogs: dict[str, dict[str, str]] = {}
+    for lang in declared:
+        if lang == BASE:
+            continue
+        if lang not in supported():
+            r.note("languages", f"partnersheet has no {lang!r} texts of its own; it speaks {', '.join(supported())}")
+            continue
+        table = r.get(tables, lang, "translations", dict, {})
+        bad = [k for k, v in table.items() if not isinstance(v, str) or not v.strip()]
+        for key in bad:
+            r.note(f"translations.{lang}.{key!r}", "a translation must be non-empty text")
+        catalogs[lang] = {k: v for k, v in table.items() if k not in bad}
+    for lang in tables:
+        if lang not in declared:
+            r.note(f"translations.{lang}", f"{lang!r} is not in languages = {declared!r}: add it there")
+    return catalogs
+
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def _check_translations(r: _Reader, catalogs: dict[str, dict[str, str]]) -> None:
+    """Every visible text has a translation in every declared language, and every translation a text."""
+    for lang, catalog in catalogs.items():
+        for text, where in r.used.items():
+            if text not in catalog:
+                r.note(where, f"no {lang} translation of {text!r}: add it under [translations.{lang}]")
+            elif sorted(_PLACEHOLDER.findall(text)) != sorted(_PLACEHOLDER.findall(catalog[text])):
+                wanted = " ".join(_PLACEHOLDER.findall(text)) or "none"
+                r.note(f"translations.{lang}.{text!r}", f"the translation must keep the placeholders ({wanted})")
+        for text in catalog:
+            if text not in r.used:
+                r.note(
+                    f"translations.{lang}.{text!r}",
+                    "not a text of this spec (was the English reworded?): update the key or remove it",
+                )
+
+
+def _translation_hash(catalog: dict[str, str]) -> str:
+    canonical = json.dumps(catalog, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _parse_template(r: _Reader, raw: dict[str, Any], source: str, languages: tuple[str, ...]) -> Template:
     tid = r.get(raw, "id", "", str)
     if not re.match(r"^[a-z][a-z0-9-]*$", tid):
         raise r.fail("id", f"{tid!r} is not a valid template id")
@@ -363,6 +535,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
             raise r.fail(f"choices.{name}", f"{name!r} is not a valid list name (lower case, digits, _)")
         if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
             raise r.fail(f"choices.{name}", "a choice list must be a non-empty list of text")
+        values = [r.tr(v, f"choices.{name}[{i}]") for i, v in enumerate(values)]
         if len({v.casefold() for v in values}) != len(values):
             raise r.fail(f"choices.{name}", "a choice list has the same choice twice (case is ignored): remove one")
         choices[name] = tuple(values)
@@ -377,7 +550,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
             raise r.fail(spath, f"{name!r} is not a valid scale name (lower case, digits, _)")
         levels = tuple(
             Level(
-                r.get(lv, "label", f"{spath}.levels[{i}]", str),
+                r.text(lv, "label", f"{spath}.levels[{i}]"),
                 float(r.get(lv, "score", f"{spath}.levels[{i}]", (int, float))),
             )
             for i, lv in enumerate(r.get(sraw, "levels", spath, list))
@@ -386,7 +559,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
             raise r.fail(f"{spath}.levels", "a scale needs levels")
         bands = tuple(
             Band(
-                r.get(b, "label", f"{spath}.bands[{i}]", str),
+                r.text(b, "label", f"{spath}.bands[{i}]"),
                 float(r.get(b, "min", f"{spath}.bands[{i}]", (int, float))),
             )
             for i, b in enumerate(r.get(sraw, "bands", spath, list, []))
@@ -404,9 +577,9 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
             raise r.fail(f"{spath}.change_raters", "must be 1 or more")
         scales[name] = Scale(
             name,
-            r.get(sraw, "title", spath, str, name),
+            r.text(sraw, "title", spath, name),
             levels,
-            r.get(sraw, "not_observed", spath, str, None),
+            r.text(sraw, "not_observed", spath, None),
             bands,
             discuss,
             change_levels,
@@ -416,13 +589,13 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
     r.each(r.get(raw, "scales", "", dict, {}).items(), scale)
     r.choices, r.scales = choices, scales
     instr_raw = r.get(raw, "instructions", "", dict)
-    return_to = r.get(raw, "return_to", "", str)
+    return_to = r.text(raw, "return_to", "")
     instructions = tuple(
         InstructionSection(
-            r.get(s, "heading", f"instructions.sections[{i}]", str),
+            r.text(s, "heading", f"instructions.sections[{i}]"),
             tuple(
-                item.replace("{return_to}", return_to)
-                for item in r.get(s, "items", f"instructions.sections[{i}]", list)
+                r.tr(item, f"instructions.sections[{i}].items[{k}]").replace("{return_to}", return_to)
+                for k, item in enumerate(r.get(s, "items", f"instructions.sections[{i}]", list))
             ),
         )
         for i, s in enumerate(r.get(instr_raw, "sections", "instructions", list))
@@ -432,7 +605,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
     for si, shraw in enumerate(r.get(raw, "sheets", "", list)):
         spath = f"sheets[{si}]"
         sheet_id = r.ident(shraw, "id", spath)
-        name = r.get(shraw, "name", spath, str)
+        name = r.text(shraw, "name", spath)
         if (
             not name.strip()
             or len(name) > 31
@@ -440,6 +613,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
             or name.startswith(("_", "'"))
             or name.endswith("'")
             or name.casefold() in RESERVED_SHEET_NAMES
+            or name.casefold() == tr(r.lang, "Instructions").casefold()
         ):
             r.note(f"{spath}.name", f"{name!r} is not a usable Excel sheet name (31 characters at most, no []:*?/\\)")
         if name.casefold() in sheet_names:
@@ -450,7 +624,13 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
             return _parse_section(r, item[1], f"{spath}.sections[{item[0]}]", sheet_id)
 
         sections = tuple(r.each(enumerate(r.get(shraw, "sections", spath, list)), one_section))
-        sheets.append(Sheet(sheet_id, name, r.get(shraw, "title", spath, str), sections))
+        layouts = {s.layout for s in sections}
+        if "table" in layouts and not layouts <= {"form", "table"}:
+            r.note(f"{spath}.sections", "a sheet with a table may hold only form and table sections")
+        pages = r.get(shraw, "pages", spath, int, 0)
+        if not 0 <= pages <= 20:
+            r.note(f"{spath}.pages", "pages is the most pages the sheet prints on: 1 to 20, or leave it out")
+        sheets.append(Sheet(sheet_id, name, r.text(shraw, "title", spath), sections, pages))
     fields_by_id: dict[str, Field] = {}
     seen_identity: set[str] = set()
     for sheet in sheets:
@@ -470,11 +650,11 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
         r.note("sheets", "a template needs at least one field")
     return Template(
         id=tid,
-        title=r.get(raw, "title", "", str),
+        title=r.text(raw, "title", ""),
         version=r.get(raw, "version", "", str),
-        description=r.get(raw, "description", "", str),
+        description=r.text(raw, "description", ""),
         return_to=return_to,
-        intro=r.get(instr_raw, "intro", "instructions", str, ""),
+        intro=r.text(instr_raw, "intro", "instructions", ""),
         instructions=instructions,
         choices=choices,
         scales=scales,
@@ -482,7 +662,19 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str) -> Template:
         spec_hash=spec_hash_of(raw),
         source=source,
         fields_by_id=fields_by_id,
+        prefill_from=_prefill_from(r, raw, fields_by_id),
+        lang=r.lang,
+        languages=languages,
+        translation_hash=_translation_hash(r.catalog) if r.lang != BASE else "",
     )
+
+
+def _prefill_from(r: _Reader, raw: dict[str, Any], fields: dict[str, Field]) -> str | None:
+    """The template pre-filling this one; fields may say ``from`` only when there is one."""
+    source = r.get(raw, "prefill_from", "", str, None)
+    if source is None and any(f.prefill for f in fields.values()):
+        r.note("prefill_from", 'fields say `from = ...`: name the template they come from, prefill_from = "<id>"')
+    return source
 
 
 def load_template_file(path: str | Path) -> Template:

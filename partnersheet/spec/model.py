@@ -9,14 +9,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ..errors import UsageError
+from ..i18n import BASE, tr
 from ..types import FieldType, field_type
 from .names import ANSWER_NAME_PREFIX
 
 IDENTITY_KEYS = ("library", "partner", "rater", "side", "round")
-LAYOUTS = ("form", "rubric", "blocks")
+LAYOUTS = ("form", "rubric", "blocks", "table")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 # Sheet names the generator adds itself, or that Excel reserves; a form sheet may not take them.
 RESERVED_SHEET_NAMES = ("instructions", "history")
+
+
+class UnknownLanguage(UsageError):
+    """A language the template spec does not declare."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,21 @@ class Field:
     sheet: str = ""
     # Ids this field had in earlier versions of its template: their answers are this field's.
     replaces: tuple[str, ...] = ()
+    # In a table: the row (1-based) this cell belongs to; ``required`` then means "in a filled row".
+    row: int | None = None
+    # Pre-filled from this field of another template's return (``prefill_from``); may hold {n}.
+    prefill: str | None = None
+    lines: float | None = None
+
+    @property
+    def form_lines(self) -> float:
+        """The answer row's height in lines: the spec's ``lines``, else its type's."""
+        return self.lines or self.kind.form_lines
+
+    # The language its texts are in (the template view it belongs to).
+    lang: str = BASE
+    # A rubric criterion's opposite, shown beside it ("IS NOT sustainable when ..." for "IS ...").
+    contrast: str = ""
 
     @property
     def full_label(self) -> str:
@@ -102,7 +123,7 @@ class Field:
 
     @property
     def input_title(self) -> str:
-        return self.kind.title
+        return tr(self.lang, self.kind.title)
 
     @property
     def input_message(self) -> str:
@@ -136,6 +157,9 @@ class Section:
     scale: str | None = None
     headings: tuple[str, ...] = ()
     required_blocks: int = 0
+    # A table: ``groups`` are its rows (records), ``columns`` its column headings.
+    rows: int = 0
+    number_heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +168,8 @@ class Sheet:
     name: str
     title: str
     sections: tuple[Section, ...]
+    # Printed portrait on at most this many pages, one page wide (0: landscape, no limit).
+    pages: int = 0
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -171,10 +197,41 @@ class Template:
     spec_hash: str
     source: str
     fields_by_id: dict[str, Field] = field(repr=False, compare=False)
+    # The template whose returns pre-fill this one (its fields say which answer: ``Field.prefill``).
+    prefill_from: str | None = None
+    # The language of this view's texts, every language the spec declares (English first), a hash
+    # of this language's translations (stamped, so reworded translations are noticed), and every
+    # view of the same spec by language (shared by all of them).
+    lang: str = BASE
+    languages: tuple[str, ...] = (BASE,)
+    translation_hash: str = ""
+    views: dict[str, Template] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def fields(self) -> tuple[Field, ...]:
         return tuple(self.fields_by_id.values())
+
+    @property
+    def base(self) -> Template:
+        """The English view: the language-neutral meaning every answer is stored in."""
+        return self.views.get(BASE, self)
+
+    @property
+    def view_key(self) -> str:
+        """What caches of drawn layouts key on: the spec's content and the language of its texts."""
+        return self.spec_hash if self.lang == BASE else f"{self.spec_hash}:{self.lang}"
+
+    def in_language(self, lang: str | None) -> Template:
+        """The same template with every text a person reads in ``lang`` (built and checked at load)."""
+        wanted = (lang or BASE).strip().lower() or BASE
+        if wanted in self.views:
+            return self.views[wanted]
+        if wanted == BASE:
+            return self
+        raise UnknownLanguage(
+            f"template {self.id!r} has no language {wanted!r}; it has: {', '.join(self.languages)}",
+            "use one of those, or add translations to the template spec (docs/translations.md)",
+        )
 
     def field(self, field_id: str) -> Field:
         return self.fields_by_id[field_id]
@@ -190,3 +247,7 @@ class Template:
         for sheet in self.sheets:
             for section in sheet.sections:
                 yield sheet, section
+
+    def tables(self) -> Iterator[Section]:
+        """The repeated-row table sections, whose rows are records read and checked together."""
+        return (section for _, section in self.sections() if section.layout == "table")

@@ -24,8 +24,8 @@ __all__ = ["FieldType", "Normalised", "field_type", "parse", "registered_types"]
 _REGISTRY: dict[str, FieldType] = {
     t.name: t
     for t in (
-        TextType("short_text", title="Your answer", form_lines=1.3),
-        TextType("long_text", title="Your answer", form_lines=4, note=True),
+        TextType("short_text", title="Your answer", form_lines=1.3, table_width=20),
+        TextType("long_text", title="Your answer", form_lines=4, note=True, table_width=30),
         ChoiceType(),
         RatingType(),
         NumberType(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from ..intake.problems import ProblemCode
 
 if TYPE_CHECKING:
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
 INPUT_TITLE_MAX = 32
 INPUT_MESSAGE_MAX = 255
 # Every field may have these keys in a spec; a type adds its own (``extra_keys``).
-COMMON_KEYS = frozenset({"id", "label", "type", "help", "required", "identity", "replaces"})
+# ``from`` names the answer of another template's return that pre-fills this one (``prefill_from``).
+# ``lines`` gives the answer row another height than its type's (a short note in a dense form).
+COMMON_KEYS = frozenset({"id", "label", "type", "help", "required", "identity", "replaces", "from", "lines"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class FieldType:
     number_format: str | None = None  # Excel number format of the answer cell ("@" keeps text as typed)
     wraps: bool = False  # answers wrap inside the cell (text) or stay on one line
     form_lines: float = 1.3  # the answer row's height in the form, in lines
+    table_width: float = 20.0  # a table column of this type, in characters
     extra_keys: frozenset[str] = frozenset()  # spec keys this type accepts beyond COMMON_KEYS
     summable: bool = False  # compile totals it (money, hours)
     scored: bool = False  # compile scores it on a rating scale
@@ -45,7 +49,8 @@ class FieldType:
     dated: bool = False  # a date compile uses to order rounds
 
     def input_message(self, f: Field) -> str:
-        return f"{f.help} {self.hint}".strip()
+        hint = tr(f.lang, self.hint) if self.hint else ""
+        return f"{f.help} {hint}".strip()
 
     def check(self, f: Field, template_lists: dict[str, Any], scales: dict[str, Any]) -> list[tuple[str, str]]:
         """Mistakes in a field's spec as (key, what is wrong and how to fix it)."""

@@ -1,9 +1,14 @@
-"""Answers chosen from a list: a choice list, or a rating scale whose levels carry scores."""
+"""Answers chosen from a list: a choice list, or a rating scale whose levels carry scores.
+
+A workbook shows its options in its own language; an answer is accepted in that language or in
+English and kept as the English label, so returns in every language compile as one.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import as_text, collapse, number
@@ -17,6 +22,7 @@ class ChoiceType(FieldType):
     title = "Choose from the list"
     hint = "Choose from the list."
     extra_keys = frozenset({"choices"})
+    table_width = 14.0
     refused = ProblemCode.NOT_A_CHOICE
 
     def check(self, f: Field, template_lists: dict[str, Any], scales: dict[str, Any]) -> list[tuple[str, str]]:
@@ -38,16 +44,22 @@ class ChoiceType(FieldType):
         return {
             "validate": "list",
             "source": f"={self.list_name(f)}",
-            "error_message": "Please choose one of the options in the list.",
+            "error_message": tr(f.lang, "Please choose one of the options in the list."),
         }
 
     def parse(self, template: Template, f: Field, raw: Any) -> Normalised:
+        """The option typed, in the workbook's language or in English, as its English label.
+
+        ``template`` is the view in the workbook's language; options match by position.
+        """
         options = self.options(template, f)
+        base = template.base
+        english = self.options(base, base.field(f.id)) if base is not template else options
         wanted = collapse(as_text(raw))
-        for option in options:
-            if collapse(option) == wanted:
-                return Normalised(option, self.score(template, f, option))
-        return self.by_number(template, f, raw) or Normalised(
+        for option, neutral in zip(options, english, strict=True):
+            if wanted in (collapse(option), collapse(neutral)):
+                return Normalised(neutral, self.score(base, f, neutral))
+        return self.by_number(base, f, raw) or Normalised(
             None, error=self.refused, detail=", ".join(options), context={"choices": list(options)}
         )
 

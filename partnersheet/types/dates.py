@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import DATE_MAX, DATE_MIN, parse_date
@@ -18,6 +19,7 @@ class DateType(FieldType):
     title = "Date"
     hint = "Type a date as YYYY-MM-DD."
     number_format = "yyyy-mm-dd"
+    table_width = 12.0
     dated = True
 
     def validation(self, template: Template, f: Field) -> dict[str, Any]:
@@ -26,7 +28,7 @@ class DateType(FieldType):
             "criteria": "between",
             "minimum": datetime.combine(DATE_MIN, datetime.min.time()),
             "maximum": datetime.combine(DATE_MAX, datetime.min.time()),
-            "error_message": "Please type a date such as 2026-03-15.",
+            "error_message": tr(f.lang, "Please type a date such as 2026-03-15."),
         }
 
     def parse(self, template: Template, f: Field, raw: Any) -> Normalised:

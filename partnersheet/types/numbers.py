@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import fmt, number
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 class NumberType(FieldType):
     extra_keys = frozenset({"min", "max"})
     summable = True
+    table_width = 12.0
 
     def __init__(
         self, name: str, *, title: str, hint: str, number_format: str, ceiling: float, whole: bool = False
@@ -49,19 +51,25 @@ class NumberType(FieldType):
                 "criteria": "between",
                 "minimum": int(low),
                 "maximum": int(high),
-                "error_message": f"Please type a whole number from {self.range_text(f)}.",
+                "error_message": tr(f.lang, "Please type a whole number from {range}.").format(
+                    range=self.range_text(f)
+                ),
             }
         return {
             "validate": "decimal",
             "criteria": "between",
             "minimum": low,
             "maximum": high,
-            "error_message": f"Please type a number from {self.range_text(f)} ({self.input_message(f)})"[:255],
+            "error_message": tr(f.lang, "Please type a number from {range} ({message})").format(
+                range=self.range_text(f), message=self.input_message(f)
+            )[:255],
         }
 
     def range_text(self, f: Field) -> str:
         low, high = self.bounds(f)
-        return f"{fmt(low)} to {fmt(high)}" if f.max is not None else f"{fmt(low)} or more"
+        if f.max is not None:
+            return tr(f.lang, "{low} to {high}").format(low=fmt(low), high=fmt(high))
+        return tr(f.lang, "{low} or more").format(low=fmt(low))
 
     def parse(self, template: Template, f: Field, raw: Any) -> Normalised:
         value = number(raw)

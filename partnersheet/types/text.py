@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import as_text
@@ -17,10 +18,11 @@ class TextType(FieldType):
     wraps = True
     extra_keys = frozenset({"max_length"})
 
-    def __init__(self, name: str, *, title: str, form_lines: float, note: bool = False) -> None:
+    def __init__(self, name: str, *, title: str, form_lines: float, table_width: float, note: bool = False) -> None:
         self.name = name
         self.title = title
         self.form_lines = form_lines
+        self.table_width = table_width
         self.note = note
 
     def check(self, f: Field, template_lists: dict[str, Any], scales: dict[str, Any]) -> list[tuple[str, str]]:
@@ -36,7 +38,7 @@ class TextType(FieldType):
             "validate": "length",
             "criteria": "<=",
             "value": f.max_length,
-            "error_message": f"Please keep this answer to {f.max_length} characters.",
+            "error_message": tr(f.lang, "Please keep this answer to {n} characters.").format(n=f.max_length),
         }
 
     def parse(self, template: Template, f: Field, raw: Any) -> Normalised:

@@ -20,6 +20,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from .. import __version__
 from ..errors import UsageError
 from ..files import atomic_write, check_writable, display_name
+from ..i18n import BASE, tr
 from ..spec import IDENTITY_KEYS, Field, Template
 from ..spec.names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET, PROPERTY_PREFIX
 from .cells import TextWorkbook, write_text
@@ -125,14 +126,20 @@ def _tidy(text: str) -> str:
 
 
 def personalise(template: Template, values: Mapping[str, str | None]) -> Personalisation:
-    """Check and tidy identity values; a side must be one of the template's side choices."""
+    """Check and tidy identity values; a side must be one of the template's side choices.
+
+    A side may be given in English (``--side library``) or in the workbook's language; the
+    workbook shows it in its own language.
+    """
     clean = {key: _tidy(str(values.get(key) or "")) for key in IDENTITY_KEYS}
     side_field = template.identity_field("side")
     if clean["side"] and side_field is None:
         raise UsageError(f"template {template.id!r} has no side to fill in", "leave out --side")
     if clean["side"] and side_field is not None:
         options = template.options(side_field)
-        match = next((o for o in options if o.casefold() == clean["side"].casefold()), None)
+        english = template.base.options(template.base.field(side_field.id))
+        wanted = clean["side"].casefold()
+        match = next((o for o, e in zip(options, english, strict=True) if wanted in (o.casefold(), e.casefold())), None)
         if match is None:
             raise UsageError(f"side {clean['side']!r} is not one of: {', '.join(options)}", "use library or partner")
         clean["side"] = match
@@ -153,7 +160,8 @@ def document_date(stamp_now: bool = False) -> datetime:
 
 def workbook_id_for(template: Template, who: Personalisation, label: str = "") -> str:
     """A stable id from what the workbook is: same inputs, same id; another rater, another id."""
-    key = "|".join([template.id, template.spec_hash, *who.as_dict().values(), label])
+    language = [] if template.lang == BASE else [template.lang]  # English ids stay as they were
+    key = "|".join([template.id, template.spec_hash, *who.as_dict().values(), label, *language])
     return str(uuid.uuid5(WORKBOOK_ID_NAMESPACE, key))
 
 
@@ -167,6 +175,9 @@ def meta_values(template: Template, who: Personalisation, workbook_id: str) -> d
         "generator_version": __version__,
         "workbook_id": workbook_id,
         **who.as_dict(),
+        "language": template.lang,
+        # Which wording of the translation it shows (English's wording is the spec hash's).
+        **({"translation_hash": template.translation_hash} if template.translation_hash else {}),
     }
 
 
@@ -209,8 +220,9 @@ class _Writer:
                 "title": self.template.title,
                 "subject": self.template.description,
                 "author": self.who.library or "partnersheet",
-                "comments": f"Made by partnersheet {__version__} from template "
-                f"{self.template.id} {self.template.version}",
+                "comments": self.tr("Made by partnersheet {version} from template {id} {template_version}").format(
+                    version=__version__, id=self.template.id, template_version=self.template.version
+                ),
                 "created": self.created.replace(tzinfo=None),
             }
         )
@@ -223,9 +235,12 @@ class _Writer:
         self.wb.close()
         return self.buffer.getvalue()
 
+    def tr(self, text: str) -> str:
+        return tr(self.template.lang, text)
+
     def _instructions(self) -> None:
         t = self.template
-        ws = self.wb.add_worksheet(INSTRUCTIONS_SHEET)
+        ws = self.wb.add_worksheet(self.tr(INSTRUCTIONS_SHEET))
         ws.set_column(0, 0, 2)
         ws.set_column(1, 1, INSTRUCTIONS_WIDTH)
         ws.hide_gridlines(2)
@@ -236,37 +251,43 @@ class _Writer:
         ws.write_string(row, 0, t.title, self.formats["title"])
         ws.set_row(row, 30)
         row += 1
-        ws.write_string(row, 1, f"Template {t.id}, version {t.version}", self.formats["small"])
+        ws.write_string(
+            row,
+            1,
+            self.tr("Template {id}, version {version}").format(id=t.id, version=t.version),
+            self.formats["small"],
+        )
         row += 2
         if t.intro:
             ws.write_string(row, 1, t.intro, self.formats["text"])
             ws.set_row(row, fit_height(t.intro, INSTRUCTIONS_WIDTH))
             row += 2
-        for section in t.instructions:
+        for section, english in zip(t.instructions, t.base.instructions, strict=True):
             ws.write_string(row, 1, section.heading, self.formats["heading"])
             row += 1
-            for number, item in enumerate(section.items, start=1):
-                bullet = f"{number}. " if section.heading.lower() == "steps" and not item.startswith("Step") else "•  "
+            numbered = english.heading.lower() == "steps"  # the English decides, in every language
+            for number, (item, english_item) in enumerate(zip(section.items, english.items, strict=True), start=1):
+                bullet = f"{number}. " if numbered and not english_item.startswith("Step") else "•  "
                 ws.write_string(row, 1, bullet + item, self.formats["text"])
                 ws.set_row(row, fit_height(bullet + item, INSTRUCTIONS_WIDTH))
                 row += 1
             row += 1
         for scale in t.scales.values():
-            ws.write_string(row, 1, f"Rating scale: {scale.title}", self.formats["heading"])
+            ws.write_string(row, 1, self.tr("Rating scale: {title}").format(title=scale.title), self.formats["heading"])
             row += 1
             for level in scale.levels:
-                ws.write_string(row, 1, f"•  {level.label} (scores {level.score:g})", self.formats["text"])
+                line = self.tr("{label} (scores {score})").format(label=level.label, score=f"{level.score:g}")
+                ws.write_string(row, 1, f"•  {line}", self.formats["text"])
                 row += 1
             if scale.not_observed:
-                ws.write_string(
-                    row, 1, f"•  {scale.not_observed} (not scored: use it when you cannot judge)", self.formats["text"]
-                )
+                line = self.tr("{label} (not scored: use it when you cannot judge)").format(label=scale.not_observed)
+                ws.write_string(row, 1, f"•  {line}", self.formats["text"])
                 row += 1
             row += 1
         print_setup(ws, footer=self._footer())
 
     def _footer(self) -> str:
-        return footer(f"{self.template.id} v{self.template.version}")
+        return footer(f"{self.template.id} v{self.template.version}", self.tr("Page &P of &N"))
 
     def _form_sheet(self, sl: SheetLayout) -> None:
         ws = self.wb.add_worksheet(sl.sheet.name)
@@ -297,7 +318,16 @@ class _Writer:
             self.wb.define_name(f.name, f"={quoted}!{ref}")
         ws.hide_gridlines(2)
         ws.protect("", {"format_rows": True, "format_columns": True})
-        print_setup(ws, footer=self._footer(), paper=LETTER, margins=MARGINS, header=f"&L&8{self.template.title}")
+        # A sheet with ``pages`` set is a document: portrait, on at most that many pages.
+        print_setup(
+            ws,
+            footer=self._footer(),
+            paper=LETTER,
+            margins=MARGINS,
+            header=f"&L&8{self.template.title}",
+            landscape=not sl.pages,
+            pages_tall=sl.pages,
+        )
         if sl.header_rows:
             ws.repeat_rows(*sl.header_rows)
         if sl.page_breaks:
@@ -320,7 +350,7 @@ class _Writer:
         v: dict[str, Any] = {
             "input_title": f.input_title,
             "input_message": f.input_message,
-            "error_title": "Please check this answer",
+            "error_title": self.tr("Please check this answer"),
             "error_type": "stop",
         }
         v.update(f.kind.validation(self.template, f))
@@ -394,10 +424,12 @@ def generate(
     *,
     force: bool = False,
     created: datetime | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> Path:
     """Make one workbook file, atomically; refuse to overwrite unless ``force``.
 
-    ``template`` may be a template id; ``who`` a mapping of identity values, checked as the CLI does.
+    ``template`` may be a template id; ``who`` a mapping of identity values, checked as the CLI does;
+    ``answers`` (field id -> value) are written in place, as when pre-filling from another return.
     """
     if isinstance(template, str):
         from ..spec import load_template
@@ -411,5 +443,6 @@ def generate(
     check_writable(path, force)
     who = who or Personalisation()
     label = display_name(path.name)  # the id is a hash of text: a name that is not UTF-8 must still give one
-    data = generate_bytes(template, who, workbook_id=workbook_id_for(template, who, label), created=created)
+    workbook_id = workbook_id_for(template, who, label)
+    data = generate_bytes(template, who, workbook_id=workbook_id, created=created, answers=answers)
     return atomic_write(path, data, force)

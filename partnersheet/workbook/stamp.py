@@ -35,7 +35,7 @@ _MASTERS: dict[tuple[str, tuple[str, ...], datetime], _Master] = {}
 
 
 def _master(template: Template, keys: tuple[str, ...], created: datetime) -> _Master:
-    cache_key = (template.spec_hash, keys, created)
+    cache_key = (template.view_key, keys, created)
     if cache_key not in _MASTERS:
         tokens = Personalisation(**{key: _TOKEN.format(key=key) for key in keys})
         data = build_workbook(template, tokens, _TOKEN.format(key="workbook_id"), created)
