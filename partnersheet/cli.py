@@ -417,8 +417,9 @@ def compile_(
 def demo(folder: Path, force: bool, quiet: bool) -> None:
     """Run the whole job on built-in sample data, into FOLDER (default: partnersheet-demo).
 
-    Makes the blank workbooks, writes a fictional library's returned workbooks (some flawed),
-    validates them and compiles the comparison, then tells you which file to open first.
+    Makes the blank workbooks, writes a fictional library's returned workbooks over three rounds
+    (some flawed, one corrected) and its roster, checks who is missing (status.xlsx, reminders.csv),
+    validates and compiles the comparison, then says what changed and which file to open first.
 
     \b
     Example:
@@ -438,6 +439,11 @@ def demo(folder: Path, force: bool, quiet: bool) -> None:
         f"Checked {stats['files']} returned workbooks: {stats['valid']} valid, {stats['invalid']} with errors, "
         f"{stats['unreadable']} unreadable (see problems.xlsx)."
     )
+    echo(result.status)
+    if result.trends:
+        echo("Since the previous round (every round is on the Trends sheet):")
+        for line in result.trends:
+            echo(f"  {line}")
     echo(f"Open first: {result.open_first} (the Summary sheet is the director's page).")
 
 
