@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import PartnersheetError, UsageError
+from .errors import OutputExists, PartnersheetError, UsageError
 from .files import printable
 from .spec import SpecError, TemplateRegistry, UnknownTemplate
 
@@ -37,6 +37,10 @@ class _Group(click.Group):
         except SpecError as exc:
             echo(f"Error: broken template spec: {exc}", err=True)
             sys.exit(2)
+        except OutputExists as exc:  # the library says what is there; the CLI says how to allow it
+            hint = f"{exc.hint}, " if exc.hint else ""
+            echo(f"Error: {exc.message} ({hint}use --force to overwrite it)", err=True)
+            sys.exit(exc.exit_code)
         except PartnersheetError as exc:
             echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
@@ -328,6 +332,25 @@ def validate(
     metavar="ROUNDS",
     help='Rounds first to last, comma-separated, e.g. "Spring 2026,Fall 2026" (default: by assessment dates).',
 )
+@click.option(
+    "--confidential/--attributed",
+    "confidential",
+    default=None,
+    help="For this run, hide or show who rated what, whatever the template spec says (default: as the spec says).",
+)
+@click.option(
+    "--identities",
+    "identities_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the key of every rater, file and workbook id shown in confidential outputs, "
+    "for the coordinator only (.csv or .json).",
+)
+@click.option(
+    "--board",
+    "board_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a one-page summary for the library board and the partners (.xlsx), always confidential.",
+)
 @click.option("--workers", type=click.IntRange(1, 8), default=None, help="Processes to read with (default: auto).")
 @templates_option
 @force_option
@@ -339,6 +362,9 @@ def compile_(
     actions_path: Path | None,
     strict: bool,
     round_order: str | None,
+    confidential: bool | None,
+    identities_path: Path | None,
+    board_path: Path | None,
     workers: int | None,
     registry: TemplateRegistry,
     force: bool,
@@ -352,6 +378,8 @@ def compile_(
     listed and left out of the scores; --strict refuses to write anything instead.
     When a partnership has two rounds or more, a Trends sheet shows what changed since the previous
     round; rounds are ordered by their assessment dates unless --round-order lists them.
+    Confidential templates (the default) show a side's own scores only with enough raters from
+    that side, and no names with ratings or notes; --identities maps the keys shown back to names.
     Exit code: 0 written, 1 refused (--strict with errors, or output exists), 2 usage error or
     no input could be read.
 
@@ -361,6 +389,8 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
       partnersheet compile returned/ -o comparison.xlsx --round-order "Spring 2026,Fall 2026"
+      partnersheet compile returned/ -o comparison.xlsx --board board.xlsx --identities keys.csv
+      partnersheet compile returned/ -o comparison.xlsx --attributed
       partnersheet compile returned/ -o comparison.xlsx --actions actions.xlsx
     """
     from .compile.run import compile_to
@@ -387,6 +417,9 @@ def compile_(
             workers=workers,
             progress=reading,
             templates=registry,
+            confidentiality=None if confidential is None else ("confidential" if confidential else "attributed"),
+            identities=identities_path,
+            board=board_path,
             round_order=rounds,
             actions=actions_path,
         )
@@ -403,7 +436,10 @@ def compile_(
         sys.exit(1)
     if not quiet:
         line = result.comparison.closing_line(str(output))
-        echo(line + (f"; tidy data in {data_path}" if data_path is not None else ""))
+        extras = [f"tidy data in {data_path}"] if data_path is not None else []
+        extras += [f"board summary in {board_path}"] if board_path is not None else []
+        extras += [f"keys to names in {identities_path} (keep it to yourself)"] if identities_path is not None else []
+        echo("; ".join([line, *extras]))
         if result.actions is not None:
             plan = result.actions
             more = f" ({plan.left_out} more findings did not fit)" if plan.left_out else ""

@@ -42,7 +42,7 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     """Write the demo into ``folder``; refuses a folder with files in it unless ``force``."""
     root = Path(folder)
     if root.exists() and any(root.iterdir()) and not force:
-        raise OutputExists(f"{root}: folder is not empty", "choose a new folder or use --force")
+        raise OutputExists(f"{root}: folder is not empty", "choose a new folder")
     blank = root / "blank"
     returned = root / "returned"
     blank.mkdir(parents=True, exist_ok=True)
@@ -55,8 +55,9 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     files.append(DemoFile(returned, f"{len(samples)} sample returns over three rounds, a few of them flawed"))
     files.append(DemoFile(roster, "who was asked, with emails (two never returned)"))
     # Compiled as `partnersheet compile` does it; the problems report comes from the same reading.
-    tidy = root / "comparison-data.csv"
-    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force)
+    tidy, board, keys = root / "comparison-data.csv", root / "board.xlsx", root / "identities.csv"
+    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force, board=board, identities=keys)
+    batch = result.batch
     # Who still has something to do, as `partnersheet status` says it.
     status = status_of(
         load_template("effectiveness"),
@@ -68,11 +69,12 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     )
     files.append(DemoFile(root / "status.xlsx", "who has returned, who must fix something, response rates"))
     files.append(DemoFile(root / "reminders.csv", f"{len(status.reminders())} reminders, ready for a mail merge"))
-    batch = result.comparison.batch
     problems = write_problem_workbook(batch, root / "problems.xlsx", force)
     files.append(DemoFile(problems, "every problem found, to send back to respondents"))
     files.append(DemoFile(result.output, "the comparison: start with its Summary sheet"))
     files.append(DemoFile(tidy, "every value read, one per row, for your own analysis"))
+    files.append(DemoFile(board, "one page for the library board and the partners: no names"))
+    files.append(DemoFile(keys, "which rater, file and workbook each key stands for: for you alone"))
     counts = status.counts()
     line = (
         f"Status: {counts['valid']} of {counts['roster_rows']} raters valid, {counts['returned with errors']} must fix "

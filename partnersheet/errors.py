@@ -27,7 +27,7 @@ class UsageError(PartnersheetError):
 
 
 class OutputExists(PartnersheetError):
-    """An output file is already there and --force was not given."""
+    """An output file is already there and overwriting was not allowed (the CLI says how to allow it)."""
 
 
 class RosterError(PartnersheetError):

@@ -93,7 +93,7 @@ def inputs_apart_from_outputs(
 def check_writable(path: Path, force: bool) -> None:
     """Fail early, before any work, if the output exists or its folder is missing."""
     if path.exists() and not force:
-        raise OutputExists(f"{display_name(path)}: already exists", "use --force to overwrite it")
+        raise OutputExists(f"{display_name(path)}: already exists")
     if path.is_dir():
         raise PartnersheetError(f"{display_name(path)}: is a folder, not a file", "give a file name ending in .xlsx")
     if not path.parent.is_dir():
@@ -129,7 +129,7 @@ def atomic_write_with(path: Path, write: Callable[[Path], object], force: bool =
         write(Path(tmp))
         os.chmod(tmp, 0o644)
         if not force and path.exists():
-            raise OutputExists(f"{display_name(path)}: already exists", "use --force to overwrite it")
+            raise OutputExists(f"{display_name(path)}: already exists")
         os.replace(tmp, path)
     except OSError as exc:
         raise PartnersheetError(

@@ -78,7 +78,7 @@ def prefill_from_return(
         )
     count = _candidates(sub.template)
     if not 1 <= candidate <= min(count, MAX_CANDIDATE):
-        raise UsageError(f"--candidate {candidate}: the table has candidates 1 to {count}", "e.g. --candidate 1")
+        raise UsageError(f"candidate {candidate}: the table has candidates 1 to {count}", f"choose 1 to {count}")
     mapped = {f.id: _source_id(template, f, sub.template, candidate) for f in template.fields if f.prefill}
     _refuse_empty_candidate(template, sub, mapped, candidate, name)
     identity: dict[str, str] = {}
@@ -92,9 +92,16 @@ def prefill_from_return(
         if f.identity:
             identity[f.identity] = v.text.strip()
         else:
-            answers[fid] = v.value
+            answers[fid] = _as_shown(template, f, v.value)
         sources[fid] = f"{v.sheet}!{v.cell}"
     return Prefill(identity, answers, sources, name)
+
+
+def _as_shown(template: Template, f: Field, value: Any) -> Any:
+    """An answer as typed in the new workbook: a list answer, kept as its English label, is shown
+    as the option of the workbook's language (by position); any other answer as it was typed."""
+    english = template.base.options(template.base.field(f.id))
+    return template.options(f)[english.index(value)] if value in english else value
 
 
 def _refuse_empty_candidate(
@@ -108,7 +115,7 @@ def _refuse_empty_candidate(
         label = sub.template.field(own[0]).full_label
         raise PrefillRefused(
             f"{name}: {cell}candidate {candidate} is empty ({label} and its other answers are blank)",
-            "choose a candidate the table describes, e.g. --candidate 1",
+            "choose a candidate the table describes",
         )
 
 

@@ -228,7 +228,7 @@ def test_no_answer_cell_is_merged(books: dict[str, Book], kind: str) -> None:
 @pytest.mark.parametrize("kind", [k for k in WORKBOOKS if k not in FORMS])
 def test_tables_people_filter_have_no_merged_cells_and_marked_headers(books: dict[str, Book], kind: str) -> None:
     tables = [s for s in visible(books[kind]) if s.autofilter]
-    assert tables
+    assert tables or "board" in kind  # the board summary is one printed page, not a table to filter
     for sheet in tables:
         assert sheet.autofilter
         assert not any(overlaps(sheet.autofilter, m) for m in sheet.merges), (sheet.name, sheet.merges)
@@ -241,6 +241,8 @@ def test_tables_people_filter_have_no_merged_cells_and_marked_headers(books: dic
         if "problems" in kind
         else {"Status", "Response rates"}
         if "status" in kind
+        else set()
+        if "board" in kind
         else {"Data", "Problems", "Evidence", "Indicators"}
     )
     assert expected <= names

@@ -252,7 +252,18 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Compiled:
     output, data = root / "comparison.xlsx", root / "tidy.csv"
     result = CliRunner().invoke(
         cli,
-        ["compile", str(folder), "-o", str(output), "--data", str(data), "--templates", str(root / "templates")],
+        # --attributed: these tests check who wrote what (tests/test_confidential.py checks the rest)
+        [
+            "compile",
+            str(folder),
+            "-o",
+            str(output),
+            "--data",
+            str(data),
+            "--templates",
+            str(root / "templates"),
+            "--attributed",
+        ],
         env={"SOURCE_DATE_EPOCH": EPOCH},
     )
     return Compiled(folder, output, data, typed, result.output, result.exit_code)
@@ -563,7 +574,7 @@ def test_csv_export_is_neutralised(compiled: Compiled) -> None:
 def test_json_export_is_a_list_of_objects(compiled: Compiled, tmp_path: Path) -> None:
     out = tmp_path / "tidy.json"
     result = CliRunner().invoke(
-        cli, ["compile", str(compiled.folder), "-o", str(tmp_path / "c.xlsx"), "--data", str(out), "-q"]
+        cli, ["compile", str(compiled.folder), "-o", str(tmp_path / "c.xlsx"), "--data", str(out), "-q", "--attributed"]
     )
     assert result.exit_code == 0, result.output
     assert result.output == ""

@@ -84,7 +84,14 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(comparison, read_only=True)
     assert wb.sheetnames[0] == "Summary"
     problems = [row for row in wb["Problems"].iter_rows(values_only=True)]
-    assert any("flawed-email-attachment-cut-short.xlsx" in str(cell) for row in problems for cell in row)
+    # The comparison is confidential (the templates' default): files by key, the key in identities.csv.
+    keys = (target / "identities.csv").read_text(encoding="utf-8-sig").splitlines()
+    (cut,) = [line.split(",")[0] for line in keys if line.endswith("flawed-email-attachment-cut-short.xlsx")]
+    assert any(cell == cut for row in problems for cell in row)
+    assert not any("cut-short" in str(cell) for row in problems for cell in row)
+    assert (target / "board.xlsx").is_file() and "board.xlsx" in result.output
+    report = openpyxl.load_workbook(target / "problems.xlsx", read_only=True)  # the coordinator's: names kept
+    assert any("cut-short" in str(cell) for ws in report for row in ws.iter_rows(values_only=True) for cell in row)
     assert "Trends" in wb.sheetnames
     # status names exactly the raters who must send or fix something: one reminder each
     roster = list(csv.DictReader(io.StringIO((target / "roster.csv").read_text(encoding="utf-8"))))

@@ -164,8 +164,8 @@ def test_compile_writes_the_names_readably(eff: Template, tmp_path: Path, data: 
     made = fill(make_workbook(tmp_path, eff, "made.xlsx", **WHO), valid_effectiveness_values(eff, **WHO))
     shutil.copyfile(made, undecodable(folder, b"r\xe9sum\xe9.xlsx"))
     out = undecodable(tmp_path, b"comparaison-\xe9.xlsx")
-    result = run("compile", str(folder), "-o", str(out), "--data", str(tmp_path / data))
-    assert result.exit_code == 0, result.output
+    result = run("compile", str(folder), "-o", str(out), "--data", str(tmp_path / data), "--attributed")
+    assert result.exit_code == 0, result.output  # attributed: file names are shown (else keys stand for them)
     assert f"into {tmp_path}/comparaison-{FFFD}.xlsx" in result.output
     wb = openpyxl.load_workbook(out)
     about = [c for row in wb["About"].iter_rows(values_only=True) for c in row if isinstance(c, str)]

@@ -307,7 +307,7 @@ def test_existing_output_is_kept_without_force(effectiveness: Template, make_wor
     before = path.read_bytes()
     with pytest.raises(OutputExists) as info:
         make_workbook(effectiveness, partner="Second")
-    assert str(path) in str(info.value) and "--force" in str(info.value)
+    assert str(path) in str(info.value) and "--" not in str(info.value)  # the library names no CLI flag
     assert path.read_bytes() == before
     make_workbook(effectiveness, partner="Second", force=True)
     assert path.read_bytes() != before

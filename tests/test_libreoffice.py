@@ -407,7 +407,7 @@ def test_compiled_comparison_holds_every_typed_value(
     a, b, t = effectiveness_returns["a"], effectiveness_returns["b"], table_return
     inputs = {a.saved[".xlsx"]: a, b.saved["formula.ods"]: b, t.saved[".ods"]: t}
     out = work / "comparison.xlsx"
-    run = CliRunner().invoke(cli, ["compile", *map(str, inputs), "-o", str(out)])
+    run = CliRunner().invoke(cli, ["compile", *map(str, inputs), "-o", str(out), "--attributed"])  # files named
     assert run.exit_code == 0 and out.exists(), f"exit {run.exit_code}: {run.output}\n{run.exc_info}"
     wb = openpyxl.load_workbook(out, read_only=True)
     rows = wb["Data"].iter_rows(values_only=True)

@@ -362,7 +362,7 @@ def test_compile_scores_each_rating_against_the_criterion_beside_it(tmp_path: Pa
     first |= {"goals__mutually_beneficial": "Ineffective"}
     rubric_workbook(tmp_path, eff, "a-unsorted.xlsx", ratings=first)
     sorted_path, _, _ = sorted_goals(tmp_path, eff, "b-sorted.xlsx", who=WHO | {"rater": "B. Okafor"})
-    comparison = compile_paths([tmp_path])
+    comparison = compile_paths([tmp_path], confidentiality="attributed")
     assert comparison.excluded == set()
     ((partnership,),) = [r.partnerships for r in comparison.instruments]
     goals = next(r for r in partnership.indicators if r.indicator.id == "goals")

@@ -245,7 +245,7 @@ def test_validate_and_compile_with_templates_folder(
     assert {f["template_id"] for f in report["files"]} == {USER_ID}
 
     out = tmp_path / "comparison.xlsx"
-    compiled = run_cli("compile", str(folder), "--templates", str(user_folder), "-o", str(out))
+    compiled = run_cli("compile", str(folder), "--templates", str(user_folder), "-o", str(out), "--attributed")
     assert compiled.exit_code == 0, compiled.output
     want = expected_indicators([rubric] * len(returns), returns.values())
     got = indicator_scores(out, PARTNER)
@@ -343,7 +343,7 @@ def test_altered_spec_is_reported_and_left_out_of_the_scores(
     assert "[template-altered]" in checked.output
 
     out = tmp_path / "comparison.xlsx"
-    compiled = run_cli("compile", str(inbox), "--templates", str(user_folder), "-o", str(out))
+    compiled = run_cli("compile", str(inbox), "--templates", str(user_folder), "-o", str(out), "--attributed")
     assert compiled.exit_code == 0, compiled.output
     assert "1 with problems, excluded from scores" in compiled.output
     problems = sheet_table(openpyxl.load_workbook(out)["Problems"], "File")

@@ -80,7 +80,7 @@ def test_user_template_through_libreoffice(lo: LibreOffice, tmp_path: Path, monk
     assert {f["template_id"] for f in report["files"]} == {USER_ID}
 
     out = tmp_path / "comparison.xlsx"
-    compiled = run_cli("compile", str(returned), "--templates", str(templates), "-o", str(out))
+    compiled = run_cli("compile", str(returned), "--templates", str(templates), "-o", str(out), "--attributed")
     assert compiled.exit_code == 0, compiled.output
     want = expected_indicators([rubric] * len(RATERS), typed_by_rater)
     got = indicator_scores(out, PARTNER)

@@ -131,7 +131,9 @@ def versions(tmp_path_factory: pytest.TempPathFactory) -> Versions:
 def comparison(versions: Versions, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The comparison written by the CLI with --templates."""
     out = tmp_path_factory.mktemp("out") / "comparison.xlsx"
-    result = run_cli("compile", str(versions.inbox), "--templates", str(versions.folder), "-o", str(out))
+    result = run_cli(
+        "compile", str(versions.inbox), "--templates", str(versions.folder), "-o", str(out), "--attributed"
+    )
     assert result.exit_code == 0, result.output
     assert "Compiled 4 workbooks (0 with problems" in result.output
     return out
@@ -146,7 +148,7 @@ def test_rubrics_differ_as_the_edits_say(versions: Versions) -> None:
 
 def test_library_compile_scores_match_the_typed_ratings(versions: Versions) -> None:
     registry = TemplateRegistry([versions.folder])
-    c = compile_paths([versions.inbox], templates=registry)
+    c = compile_paths([versions.inbox], templates=registry, confidentiality="attributed")
     assert c.valid and not c.excluded
     (result,) = c.instruments
     (partnership,) = result.partnerships
@@ -308,7 +310,7 @@ def test_compile_follows_renames_through_a_version_without_returns(tmp_path: Pat
         criteria = [c for i in rubric_of(specs[version]) for c in i.criteria]
         answers: dict[str, Any] = {c: level if "meeting" in c else "Effective" for c in criteria}
         fill(path, {**answers, "rater_organization": PARTNER, "assessment_date": date(2026, 3, 15)})
-    c = compile_paths([inbox], templates=registry)
+    c = compile_paths([inbox], templates=registry, confidentiality="attributed")
     (partnership,) = c.instruments[0].partnerships
     leadership = next(r for r in partnership.indicators if r.indicator.id == "leadership")
     assert [f.id for f in leadership.indicator.criteria][-1] == "leadership__meeting_participation"

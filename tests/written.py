@@ -17,6 +17,7 @@ from helpers import WHO, fill, valid_effectiveness_values, valid_form_values, va
 from rounds_data import write_rounds
 
 from partnersheet.cli import cli
+from partnersheet.compile.board import write_board
 from partnersheet.compile.core import compile_paths, write_tidy
 from partnersheet.compile.sheets import write_comparison
 from partnersheet.spec import builtin_templates, load_template
@@ -56,12 +57,19 @@ WORKBOOKS = (
     "prefilled-effectiveness-es",
     "prefilled-partnership-table-es",
     "prefilled-sustainability-es",
+    "blank-agreement-es",
+    "prefilled-agreement-es",
+    "blank-action-plan-es",
+    "prefilled-action-plan-es",
     "prefilled-hostile",
     "problems-report",
     "problems-report-es",
     "problems-report-hostile",
     "comparison",
     "comparison-hostile",
+    "comparison-hostile-confidential",
+    "board",
+    "board-hostile",
     "comparison-rounds",
     "demo-blank-effectiveness",
     "demo-blank-partnership-table",
@@ -77,6 +85,7 @@ WORKBOOKS = (
     "demo-blank-sustainability",
     "demo-problems",
     "demo-comparison",
+    "demo-board",
     "status-report",
 )
 
@@ -140,7 +149,6 @@ def written_workbooks(root: Path) -> Written:
     runner = CliRunner()
     for template in builtin_templates().values():
         paths[f"blank-{template.id}"] = generate(template, root / f"blank-{template.id}.xlsx")
-        table = any(section.layout == "blocks" for _, section in template.sections())
         who = (
             WHO
             if template.identity_field("side") is not None
@@ -157,7 +165,7 @@ def written_workbooks(root: Path) -> Written:
         view = template.in_language("es")
         paths[f"blank-{template.id}-es"] = generate(view, root / f"blank-{template.id}-es.xlsx")
         person = personalise(view, who)
-        values = (valid_table_values if table else valid_effectiveness_values)(view, **person.as_dict())
+        values = VALID.get(template.id, valid_form_values)(view, **person.as_dict())
         path = root / f"prefilled-{template.id}-es.xlsx"
         path.write_bytes(generate_bytes(view, person, answers=values))
         paths[f"prefilled-{template.id}-es"] = path
@@ -189,14 +197,20 @@ def written_workbooks(root: Path) -> Written:
     assert report.exists(), result.output
     paths["problems-report-hostile"] = report
     comparison = root / "comparison.xlsx"
-    actions = root / "actions.xlsx"
-    result = runner.invoke(cli, ["compile", str(SAMPLES), "-o", str(comparison), "--actions", str(actions)])
-    assert comparison.exists() and actions.exists(), result.output
-    paths["comparison"] = comparison
+    board, actions = root / "board.xlsx", root / "actions.xlsx"  # as the template specs say: confidential
+    args = ["compile", str(SAMPLES), "-o", str(comparison), "--board", str(board), "--actions", str(actions)]
+    result = runner.invoke(cli, args)
+    assert comparison.exists() and board.exists() and actions.exists(), result.output
+    paths["comparison"], paths["board"] = comparison, board
     paths["prefilled-action-plan-from-compile"] = actions
-    c = compile_paths([folder], workers=1)
+    # Hostile text through every column: attributed (names and files shown) and confidential (keys,
+    # names taken out of notes, unlinked rows), and on the board.
+    c = compile_paths([folder], workers=1, confidentiality="attributed")
     paths["comparison-hostile"] = write_comparison(c, root / "comparison-hostile.xlsx")
     tidy = write_tidy(c, root / "hostile-tidy.json")
+    hidden = compile_paths([folder], workers=1)
+    paths["comparison-hostile-confidential"] = write_comparison(hidden, root / "comparison-hostile-confidential.xlsx")
+    paths["board-hostile"] = write_board(hidden, root / "board-hostile.xlsx")
     write_rounds(root / "rounds")  # three rounds, raters who leave and join: Trends and the line chart
     paths["comparison-rounds"] = write_comparison(compile_paths([root / "rounds"]), root / "comparison-rounds.xlsx")
 
@@ -220,6 +234,7 @@ def written_workbooks(root: Path) -> Written:
         paths[f"demo-blank-{template.id}"] = demo / "blank" / f"{template.id}.xlsx"
     paths["demo-problems"] = demo / "problems.xlsx"
     paths["demo-comparison"] = demo / "comparison.xlsx"
+    paths["demo-board"] = demo / "board.xlsx"
     assert set(paths) == set(WORKBOOKS)
     returns = sorted(p for p in (demo / "returned").glob("*.xlsx") if "cut-short" not in p.name)
     _MADE["made"] = Written(paths, folder, tidy, returns)

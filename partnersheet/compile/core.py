@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import UsageError
@@ -46,6 +46,9 @@ from .scores import (
 )
 from .trends import InstrumentTrends, trends_of
 from .versions import merge_versions, remap
+
+if TYPE_CHECKING:
+    from .confidential import Applied, Pseudonyms, RowMask
 
 UNREADABLE = "unreadable"
 OUTSIDE_FORM = "(outside the form)"
@@ -107,6 +110,17 @@ class Comparison:
     trends: list[InstrumentTrends] = field(default_factory=list)
     """Per instrument (in the order of ``instruments``): each partnership over its rounds."""
     tool_version: str = __version__
+    applied: dict[str, Applied] = field(default_factory=dict)
+    """Per template id, the confidentiality its results are shown under (empty: not yet masked)."""
+    mask: RowMask | None = None
+    """What the Data sheet and the tidy export may show (``confidential.shown`` sets it)."""
+    names: Pseudonyms | None = None
+    """The keys that stand for names, files and workbook ids, when confidential (for ``--identities``)."""
+
+    @property
+    def anonymous(self) -> bool:
+        """Whether names are kept apart from what people rated and wrote (any template confidential)."""
+        return any(not a.attributed for a in self.applied.values())
 
     @property
     def over_time(self) -> bool:
@@ -138,9 +152,16 @@ class Comparison:
     @property
     def tidy_count(self) -> int:
         """How many rows ``tidy_rows`` yields."""
+        if self.mask is not None:
+            return self.mask.count
         return sum(len(sub.values) + len(sub.strays) for sub in self.submissions)
 
     def tidy_rows(self) -> Iterator[tuple[Any, ...]]:
+        """The tidy table as it may be shown: every row read, or, when confidential, ``mask``'s rows."""
+        rows = self.all_tidy_rows()
+        return rows if self.mask is None else self.mask.rows(rows)
+
+    def all_tidy_rows(self) -> Iterator[tuple[Any, ...]]:
         """One row per value of every submission read, in TIDY_COLUMNS order. Nothing is dropped.
 
         Text typed outside the answer cells follows each submission's answers, with no field id
@@ -191,10 +212,17 @@ def compile_paths(
     compiled_at: datetime | None = None,
     templates: TemplateRegistry | None = None,
     round_order: Sequence[str] | None = None,
+    confidentiality: str | None = None,
 ) -> Comparison:
-    """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read."""
+    """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read.
+
+    The result is what may be shown: each template's spec decides whether it is confidential,
+    unless ``confidentiality`` ("confidential" or "attributed") decides for this run.
+    """
+    from .confidential import shown
+
     batch = validate_paths(paths, workers, progress, templates)
-    return compile_batch(batch, compiled_at, templates, round_order)
+    return shown(compile_batch(batch, compiled_at, templates, round_order), confidentiality)
 
 
 def rounds_of(subs: Iterable[Submission], given: Sequence[str] | None = None) -> RoundOrder:

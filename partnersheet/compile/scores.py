@@ -129,6 +129,8 @@ class SideScore:
     score: float | None
     ratings: int
     raters: int
+    withheld: str = ""
+    """Why ``score`` is not shown (too few raters on a side, see ``confidential``); "" when it is."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,8 @@ class PartnershipResult:
     """Every rater of this partnership and round (names compared ignoring case)."""
     round_order: int = 0
     """The round's place among all rounds compiled (1 = first), 0 when rounds are not ordered."""
+    withheld: dict[str, str] = field(default_factory=dict)
+    """Sides whose own figures are not shown, with why (``confidential``); counts stay shown."""
 
     def _scored(self) -> list[IndicatorResult]:
         return [r for r in self.indicators if r.score is not None]

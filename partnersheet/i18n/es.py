@@ -9,6 +9,41 @@ from __future__ import annotations
 NAME = "Español"
 
 TEXTS: dict[str, str] = {
+    # How answers are used (partnersheet/spec/terms.py), on the Instructions sheet.
+    "How your answers are used": "Cómo se usan sus respuestas",
+    "Your ratings are shown only together with at least {others} others from your side, and your name is "
+    "never shown with your notes.": "Sus calificaciones se muestran solo junto con las de al menos {others} "
+    "personas más de su lado, y su nombre nunca aparece con sus notas.",
+    "If fewer than {n} people from your side take part, your side's scores are not shown on their own: your "
+    "ratings count only in the partnership's overall scores.": "Si participan menos de {n} personas de su "
+    "lado, las puntuaciones de su lado no se muestran por separado: sus calificaciones cuentan solo en las "
+    "puntuaciones generales de la alianza.",
+    "Your name is never shown with your answers in the comparison.": (
+        "Su nombre nunca aparece con sus respuestas en la comparación."
+    ),
+    "Your notes are shown as you wrote them, without your name: leave out anything that would identify you.": (
+        "Sus notas se muestran tal como las escribió, sin su nombre: no incluya nada que pueda identificarle."
+    ),
+    "The coordinator who sent you this workbook sees who has returned it, to send reminders.": (
+        "La persona coordinadora que le envió este libro ve quién lo ha devuelto, para enviar recordatorios."
+    ),
+    "This assessment is attributed, not anonymous: the comparison shows your name beside your ratings and "
+    "your notes, and your side's scores however few people from your side take part.": "Esta evaluación no "
+    "es anónima: la comparación muestra su nombre junto a sus calificaciones y sus notas, y las puntuaciones "
+    "de su lado aunque participen pocas personas.",
+    "Write your notes knowing that the people who read the comparison will see who wrote them.": (
+        "Escriba sus notas sabiendo que quienes lean la comparación verán quién las escribió."
+    ),
+    "one": "una",
+    "two": "dos",
+    "three": "tres",
+    "four": "cuatro",
+    "five": "cinco",
+    "six": "seis",
+    "seven": "siete",
+    "eight": "ocho",
+    "nine": "nueve",
+    "ten": "diez",
     # Field types: input message titles (32 characters at most), hints and error messages.
     "Your answer": "Su respuesta",
     "Choose from the list": "Elija de la lista",
@@ -37,6 +72,7 @@ TEXTS: dict[str, str] = {
     "Instructions": "Instrucciones",
     "Template {id}, version {version}": "Plantilla {id}, versión {version}",
     "Type in the shaded cells.": "Escriba en las celdas sombreadas.",
+    "No.": "Núm.",  # the heading of a table's row-number column
     "Rating scale: {title}": "Escala de calificación: {title}",
     "{label} (scores {score})": "{label} (vale {score})",
     "{label} (not scored: use it when you cannot judge)": "{label} (no cuenta: úselo si no puede juzgar)",

@@ -395,7 +395,9 @@ def _read_values(
         where_now, reported = _positions_now(book, template, name, problems)
     if next(template.tables(), None) is not None:
         # Table rows are records: each is read from the row carrying its number (``tables.py``).
-        where_now, in_tables, noticed = follow_tables(template, where_now, _raw_at(book), book.sheet_names, name)
+        where_now, in_tables, noticed = follow_tables(
+            template, where_now, _raw_at(book), book.sheet_names, name, same_wording
+        )
         reported |= in_tables
         problems.extend(noticed)
     values: dict[str, Value] = {}

@@ -52,8 +52,13 @@ def _columns(
     sheets: Collection[str],
     file: str,
     template: Template,
+    same_wording: bool = True,
 ) -> tuple[dict[int, int], set[int], list[Problem]]:
-    """Which column of cells (by their names) holds each column, by the header above its first cell."""
+    """Which column of cells (by their names) holds each column, by the header above its first cell.
+
+    In a workbook of another version or wording (``same_wording`` False) a header that names no
+    column may be the old wording of its own: its column is read by its names, as labels are.
+    """
     claims: dict[int, list[int]] = defaultdict(list)
     shown: dict[int, tuple[str, tuple[int, int], str]] = {}
     for j, fid in enumerate(t.cells[0]):
@@ -79,6 +84,8 @@ def _columns(
                 _problem(ProblemCode.LABEL_DUPLICATED, file, sheet, at, template, t.cells[0][j], detail=cells)
             )
             lost.add(j)
+        elif j in shown and not same_wording and collapse(shown[j][2]) not in t.keys:
+            col_from[j] = j
         elif j in shown:
             sheet, at, text = shown[j]
             answer = xl_rowcol_to_cell(*where_now[t.cells[0][j]][1:])  # type: ignore[index]
@@ -161,17 +168,23 @@ def _records(
 
 
 def follow_tables(
-    template: Template, where_now: dict[str, Where | None], cell_at: CellAt, sheets: Collection[str], file: str
+    template: Template,
+    where_now: dict[str, Where | None],
+    cell_at: CellAt,
+    sheets: Collection[str],
+    file: str,
+    same_wording: bool = True,
 ) -> tuple[dict[str, Where | None], set[str], list[Problem]]:
     """Where each table cell's answer is now: its record's row, its column's header.
 
     Returns the places, the fields already reported (no value is taken for them) and the problems.
+    ``same_wording`` is False for a workbook of another version or translation (see ``_columns``).
     """
     found = dict(where_now)
     reported: set[str] = set()
     problems: list[Problem] = []
     for t in meanings_for(template).tables:
-        col_from, lost, noticed = _columns(t, where_now, cell_at, sheets, file, template)
+        col_from, lost, noticed = _columns(t, where_now, cell_at, sheets, file, template, same_wording)
         pos_of, more = _records(t, where_now, cell_at, col_from, file, template)
         problems += noticed + more
         for k, record in enumerate(t.cells):

@@ -214,14 +214,16 @@ def write_roster(
     """
     out = Path(out_dir)
     if (out.exists() and not out.is_dir()) or out.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
-        raise UsageError(f"{display_name(out)}: with --roster, -o names a folder, not a file", "e.g. -o outbox/")
+        raise UsageError(
+            f"{display_name(out)}: one workbook per roster row needs a folder to write into, not a file", "e.g. outbox/"
+        )
     targets = [out / r.filename for r in rows]
     inputs_apart_from_outputs([Path(p) for p in inputs], targets)
     out.mkdir(parents=True, exist_ok=True)
     if not force:
         clash = next((out / r.filename for r in rows if (out / r.filename).exists()), None)
         if clash is not None:
-            raise OutputExists(f"{clash}: already exists", "use --force to overwrite, or another folder")
+            raise OutputExists(f"{clash}: already exists", "or write into another folder")
     for row in rows:
         view = template.in_language(row.lang)
         data = generate_bytes(view, row.who, workbook_id=workbook_id_for(view, row.who, row.filename), created=created)

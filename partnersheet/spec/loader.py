@@ -29,6 +29,7 @@ from .model import (
     RESERVED_SHEET_NAMES,
     Band,
     Column,
+    Confidentiality,
     Field,
     Group,
     InstructionSection,
@@ -49,6 +50,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "Band",
     "Column",
+    "Confidentiality",
     "Field",
     "Group",
     "InstructionSection",
@@ -68,6 +70,7 @@ __all__ = [
 CRITERION_KEYS = ("id", "text", "help", "replaces", "contrast")
 # Keys of a spec that are not its English content: they do not change its hash (see spec_hash_of).
 TRANSLATION_KEYS = ("languages", "translations")
+CONFIDENTIALITY_KEYS = ("min_raters", "attributed")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -404,7 +407,8 @@ def _parse_table(r: _Reader, raw: dict[str, Any], path: str, sid: str, title: st
     rows = r.get(raw, "rows", path, int)
     if not 1 <= rows <= MAX_TABLE_ROWS:
         raise r.fail(f"{path}.rows", f"a table needs 1 to {MAX_TABLE_ROWS} rows, not {rows}")
-    number_heading = r.get(raw, "number_heading", path, str, "No.")
+    # A visible text: the spec's own is translated as any other; the default is the tool's.
+    number_heading = r.text(raw, "number_heading", path, None) or tr(r.lang, "No.")
     columns_raw = r.get(raw, "columns", path, list)
     if not columns_raw or not all(isinstance(c, dict) for c in columns_raw):
         raise r.fail(f"{path}.columns", "a table needs columns, each a field: { id, label, type, help, ... }")
@@ -648,6 +652,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str, languages: tup
                 fields_by_id[f.id] = f
     if not fields_by_id:
         r.note("sheets", "a template needs at least one field")
+    confidentiality = _confidentiality(r, r.get(raw, "confidentiality", "", dict, {}))
     return Template(
         id=tid,
         title=r.text(raw, "title", ""),
@@ -666,6 +671,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str, languages: tup
         lang=r.lang,
         languages=languages,
         translation_hash=_translation_hash(r.catalog) if r.lang != BASE else "",
+        confidentiality=confidentiality,
     )
 
 
@@ -675,6 +681,22 @@ def _prefill_from(r: _Reader, raw: dict[str, Any], fields: dict[str, Field]) -> 
     if source is None and any(f.prefill for f in fields.values()):
         r.note("prefill_from", 'fields say `from = ...`: name the template they come from, prefill_from = "<id>"')
     return source
+
+
+def _confidentiality(r: _Reader, raw: dict[str, Any]) -> Confidentiality:
+    """``[confidentiality]``: the fewest raters per side whose figures are shown, and attribution."""
+    for key in raw:
+        if key not in CONFIDENTIALITY_KEYS:
+            r.note(
+                f"confidentiality.{key}",
+                f"not a key of confidentiality; it may have: {', '.join(CONFIDENTIALITY_KEYS)}",
+            )
+    default = Confidentiality()
+    min_raters = r.get(raw, "min_raters", "confidentiality", int, default.min_raters)
+    if min_raters < 1:
+        r.note("confidentiality.min_raters", "must be 1 or more (3 is usual: a side's figures need three raters)")
+        min_raters = default.min_raters
+    return Confidentiality(min_raters, r.get(raw, "attributed", "confidentiality", bool, default.attributed))
 
 
 def load_template_file(path: str | Path) -> Template:

@@ -71,6 +71,19 @@ class Scale:
 
 
 @dataclass(frozen=True)
+class Confidentiality:
+    """What the comparison may show about raters, as the spec promises them (``[confidentiality]``).
+
+    Confidential (the default): a side's own figures appear only when at least ``min_raters`` of
+    its raters took part, and no name or workbook is shown with a rating or a note. Attributed:
+    names, sides and every figure are shown. Raters are told which applies on the Instructions sheet.
+    """
+
+    min_raters: int = 3
+    attributed: bool = False
+
+
+@dataclass(frozen=True)
 class Field:
     """One answer cell. ``context`` says where it sits in words (indicator, organization, column)."""
 
@@ -206,6 +219,7 @@ class Template:
     languages: tuple[str, ...] = (BASE,)
     translation_hash: str = ""
     views: dict[str, Template] = field(default_factory=dict, repr=False, compare=False)
+    confidentiality: Confidentiality = Confidentiality()
 
     @property
     def fields(self) -> tuple[Field, ...]:

@@ -23,6 +23,8 @@ from ..files import atomic_write, check_writable, display_name
 from ..i18n import BASE, tr
 from ..spec import IDENTITY_KEYS, Field, Template
 from ..spec.names import INSTRUCTIONS_SHEET, LISTS_SHEET, META_SHEET, PROPERTY_PREFIX
+from ..spec.terms import HEADING as TERMS_HEADING
+from ..spec.terms import terms
 from .cells import TextWorkbook, write_text
 from .layout import SheetLayout, layout_for
 from .style import (
@@ -134,7 +136,7 @@ def personalise(template: Template, values: Mapping[str, str | None]) -> Persona
     clean = {key: _tidy(str(values.get(key) or "")) for key in IDENTITY_KEYS}
     side_field = template.identity_field("side")
     if clean["side"] and side_field is None:
-        raise UsageError(f"template {template.id!r} has no side to fill in", "leave out --side")
+        raise UsageError(f"template {template.id!r} has no side to fill in", "leave the side out")
     if clean["side"] and side_field is not None:
         options = template.options(side_field)
         english = template.base.options(template.base.field(side_field.id))
@@ -272,6 +274,14 @@ class _Writer:
                 ws.set_row(row, fit_height(bullet + item, INSTRUCTIONS_WIDTH))
                 row += 1
             row += 1
+        # What raters are promised about how their answers are shown (from the spec's confidentiality).
+        ws.write_string(row, 1, self.tr(TERMS_HEADING), self.formats["heading"])
+        row += 1
+        for line in terms(t):
+            ws.write_string(row, 1, "•  " + line, self.formats["text"])
+            ws.set_row(row, fit_height("•  " + line, INSTRUCTIONS_WIDTH))
+            row += 1
+        row += 1
         for scale in t.scales.values():
             ws.write_string(row, 1, self.tr("Rating scale: {title}").format(title=scale.title), self.formats["heading"])
             row += 1

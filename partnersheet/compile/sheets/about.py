@@ -14,13 +14,16 @@ from .summary import scale_notes
 
 WIDTHS = (34, 16, 16, 12, 38, 8, 9, 66)
 INPUT_HEADERS = ("File", "Status", "Template", "Version", "Workbook id", "Errors", "Warnings", "SHA-256")
+# Confidential: files and workbook ids by key (the coordinator's --identities file maps them back);
+# no checksums, since the keys are made from the inputs' contents.
+KEYED_HEADERS = ("File key", "Status", "Template", "Version", "Workbook key", "Errors", "Warnings", "")
 
 
 def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
     widths = WIDTHS
     ws = framed_sheet(book, st, "About", "About this comparison", "", widths)
     stats = c.batch.stats()
-    facts = (
+    facts: tuple[tuple[str, str], ...] = (
         ("Made by", f"partnersheet {c.tool_version}"),
         ("Compiled", c.compiled_at.strftime("%Y-%m-%d %H:%M UTC")),
         (
@@ -29,10 +32,12 @@ def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
             f"with problems, {c.unreadable} unreadable",
         ),
     )
+    facts += tuple(("Confidentiality", f"{a.title}: {a.words()}") for a in c.applied.values())
     row = 2
     for label, value in facts:
         ws.write_string(row, 0, label, st.label)
-        ws.merge_range(row, 1, row, 4, value, st.text)
+        ws.merge_range(row, 1, row, 7, value, st.wrap)
+        ws.set_row(row, fit_height(value, sum(widths[1:])))
         row += 1
     row += 1
     ws.write_string(row, 0, "Templates", st.subheading)
@@ -63,7 +68,7 @@ def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
     row += 2
     ws.write_string(row, 0, "Inputs", st.subheading)
     row += 1
-    for col, text in enumerate(INPUT_HEADERS):
+    for col, text in enumerate(KEYED_HEADERS if c.anonymous else INPUT_HEADERS):
         ws.write_string(row, col, text, st.header)
     for item in c.inputs:
         row += 1

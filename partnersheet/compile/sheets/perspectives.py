@@ -20,7 +20,7 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
         headers += [f"{side} score", f"{side} ratings"]
     if len(sides) >= 2:
         headers.append(f"Gap ({sides[0]} − {sides[1]})")
-    widths = [30, 32] + [11, 10] * len(sides) + ([13] if len(sides) >= 2 else [])
+    widths = [30, 32] + [14, 9] * len(sides) + ([13] if len(sides) >= 2 else [])
     note = (
         f"Each side's score is the mean of its raters' criterion ratings. The gap is the {sides[0]} score minus "
         f"the {sides[1]} score: positive when the {sides[0].lower()} side rates the partnership higher; "
@@ -28,6 +28,13 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
         if len(sides) >= 2
         else "Scores by side, where a side is recorded."
     )
+    held = sorted({a.min_raters for a in c.applied.values() if not a.attributed})
+    if held and sides:
+        note += (
+            f" Confidential: a side's scores are shown only with at least {' or '.join(map(str, held))} raters from "
+            "that side; otherwise the cell says why (an empty cell means no ratings). Those ratings still count "
+            "in the overall scores on Summary and Indicators."
+        )
     ws = framed_sheet(book, st, "Perspectives", "Perspectives: each side's view", note, widths)
     top = TABLE_TOP
     n = sum(len(p.indicators) + 1 for res in instruments for p in res.partnerships)
@@ -40,16 +47,17 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
                 values: list[Any] = [p.label, r.indicator.label]
                 for side in sides:
                     s = r.by_side.get(side)
-                    values += [s.score if s else None, s.ratings if s else None]
+                    values += [(s.withheld or s.score) if s else None, s.ratings if s else None]
                 if len(sides) >= 2:
-                    values.append(r.gap(sides))
+                    why = {side: s.withheld for side, s in r.by_side.items() if s.withheld}
+                    values.append(_why(why, {side: s.raters for side, s in r.by_side.items()}, sides) or r.gap(sides))
                 _perspective_row(book, st, ws, row, values, widths)
             row += 1
             values = [p.label, "All indicators"]
             for side in sides:
-                values += [p.side_overall.get(side), None]
+                values += [p.withheld.get(side) or p.side_overall.get(side), None]
             if len(sides) >= 2:
-                values.append(p.side_gap(sides))
+                values.append(_why(p.withheld, p.raters_by_side, sides) or p.side_gap(sides))
             _perspective_row(book, st, ws, row, values, widths, bold=True)
         if len(sides) >= 2 and row > top:
             step = res.instrument.step
@@ -66,15 +74,24 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
         ws.write_string(top + 1, 0, "No rated assessments among the inputs.", st.note_plain)
 
 
+def _why(withheld: dict[str, str], raters: dict[str, int], sides: tuple[str, ...]) -> str:
+    """Why a gap is not shown: the reason of the side with fewer raters."""
+    held = [side for side in sides[:2] if side in withheld]
+    return withheld[min(held, key=lambda side: raters.get(side, 0))] if held else ""
+
+
 def _perspective_row(
     book: OutputBook, st: Styles, ws: Any, row: int, values: list[Any], widths: Sequence[float], bold: bool = False
 ) -> None:
-    ws.set_row(row, max(fit_height(str(values[c] or ""), widths[c], bold=bold) for c in (0, 1)))
+    texts = [(str(v), widths[c]) for c, v in enumerate(values) if isinstance(v, str)]
+    ws.set_row(row, max(fit_height(text, width, bold=bold) for text, width in texts))
     for col, value in enumerate(values):
         if col < 2:
             fmt = st.wrap_bold if bold else st.wrap
         elif col >= 2 and (col - 2) % 2 == 1 and col != len(values) - 1:
             fmt = st.int
+        elif isinstance(value, str):  # why a figure is withheld
+            fmt = st.withheld
         else:
             fmt = st.score_bold if bold else st.score
         book.write_cell(ws, row, col, value, fmt)

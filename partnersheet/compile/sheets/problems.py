@@ -39,7 +39,7 @@ def draw_problems(book: OutputBook, st: Styles, c: Comparison) -> None:
     header_row(ws, st, top, HEADERS, WIDTHS, len(rows))
     for row, (f, p) in enumerate(rows, start=top + 1):
         values: tuple[Any, ...] = (
-            *(display_basename(f.file), STATUS_WORDS.get(f.status, f.status), p.severity, p.code, p.sheet, p.cell),
+            *(display_basename(p.file), STATUS_WORDS.get(f.status, f.status), p.severity, p.code, p.sheet, p.cell),
             *(p.field_label, p.value, p.message, p.hint),
         )
         for col, value in enumerate(values):

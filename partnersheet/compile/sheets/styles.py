@@ -78,6 +78,7 @@ class Styles:
             {"bold": True, "bg_color": BAND_FILL, "font_color": NAVY, "border": 1, "border_color": BAND_BORDER}
         )
         self.muted = add({**BORDER, "italic": True, "font_color": MUTED_TEXT})
+        self.withheld = add({**BORDER, "italic": True, "font_color": MUTED_TEXT, "text_wrap": True, "font_size": 9})
         self.excluded_fill = add({"bg_color": EXCLUDED_FILL, "font_color": MUTED_TEXT})
         # Compiled answers keep the number format their field type has in the form.
         formats = {t.name: t.number_format for t in registered_types() if t.number_format and t.number_format != "@"}

@@ -1,0 +1,344 @@
+"""Confidentiality: a computed comparison turned into what may be shown, before any sheet sees it.
+
+Each template's spec says whether its results are confidential (the default) and the fewest raters
+a side needs before its own figures are shown; ``compile --confidential`` / ``--attributed``
+decide for one run. In confidential mode:
+
+* a side with fewer raters than the minimum in a partnership and round has its scores, its gap and
+  its notes' side withheld, with the reason in place of the figure. Its ratings still count in the
+  overall figures, so when showing the other sides would let the small side's figures be worked out
+  from the overall (two sides: overall and one side give the other), those are withheld too;
+* names, workbook ids and file names become keys (``Pseudonyms``); notes lose their writer, and a
+  rater's name typed in any text becomes ``[name]``;
+* the Data sheet and the tidy export (``RowMask``): where a side is withheld, that partnership and
+  round's rows carry no key, file, cell or side, and are sorted by field and value, so no row can
+  be tied to another row of the same person, and filtering cannot single anyone out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import UsageError
+from ..files import display_basename, display_name
+from ..intake.validate import FileReport
+from ..spec import Template
+from .core import TIDY_KEYS, Comparison
+from .pseudonyms import FILE, RATER, WORKBOOK, Pseudonyms
+from .scores import (
+    EXCLUDED,
+    EvidenceRow,
+    IndicatorResult,
+    InstrumentResult,
+    PartnershipResult,
+    key_of,
+    who_of,
+)
+from .trends import trends_of
+
+CONFIDENTIAL, ATTRIBUTED = "confidential", "attributed"
+MODES = (CONFIDENTIAL, ATTRIBUTED)
+NAME_REMOVED = "[name]"
+
+
+def fewer_than(n: int, side: str) -> str:
+    """The mark in place of a withheld side's figure, distinct from an empty "no data" cell."""
+    return f"fewer than {n} {side.lower()} raters"
+
+
+def would_reveal(side: str) -> str:
+    return f"not shown: would reveal the {side.lower()} side"
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The confidentiality one template's results were shown under, and who decided it."""
+
+    template_id: str
+    title: str
+    attributed: bool
+    min_raters: int
+    source: str
+
+    def words(self) -> str:
+        if self.attributed:
+            return f"Attributed ({self.source}): names, sides and every figure are shown."
+        return (
+            f"Confidential ({self.source}): a side's own scores are shown only when at least {self.min_raters} of "
+            "its raters took part in the partnership and round; names, workbook ids and file names are replaced "
+            "by keys, and notes are shown without their writer."
+        )
+
+
+def applied_for(template: Template, override: str | None) -> Applied:
+    if override is not None and override not in MODES:
+        raise UsageError(f"confidentiality {override!r} is not one of: {', '.join(MODES)}")
+    conf = template.confidentiality
+    attributed = conf.attributed if override is None else override == ATTRIBUTED
+    source = "as its template spec says" if override is None else f"--{override} for this run"
+    return Applied(template.id, template.title, attributed, conf.min_raters, source)
+
+
+def withheld_sides(raters: dict[str, int], min_raters: int) -> dict[str, str]:
+    """Sides whose figures may not be shown, with why: each side with 1 to ``min_raters - 1`` raters,
+    then, smallest first, sides that would let them be worked out from the overall figures."""
+    small = [side for side, n in raters.items() if 0 < n < min_raters]
+    if not small:
+        return {}
+    reasons = {side: fewer_than(min_raters, side) for side in small}
+    hidden = sum(raters[side] for side in small)
+    for side in sorted((s for s, n in raters.items() if n >= min_raters), key=lambda s: raters[s]):
+        if hidden >= min_raters:
+            break
+        reasons[side] = would_reveal(small[0])
+        hidden += raters[side]
+    return reasons
+
+
+def _mask_partnership(p: PartnershipResult, min_raters: int) -> PartnershipResult:
+    withheld = withheld_sides(p.raters_by_side, min_raters)
+    indicators = tuple(_mask_indicator(r, min_raters, withheld) for r in p.indicators)
+    for r in indicators:  # a side's overall would give away an indicator score withheld for it
+        for side, score in r.by_side.items():
+            if score.withheld and side not in withheld:
+                withheld[side] = f"not shown: {score.withheld} on {r.indicator.label}"
+    side_overall = {side: None if side in withheld else v for side, v in p.side_overall.items()}
+    return replace(p, indicators=indicators, side_overall=side_overall, withheld=withheld)
+
+
+def _mask_indicator(r: IndicatorResult, min_raters: int, withheld: dict[str, str]) -> IndicatorResult:
+    reasons = dict(withheld)  # the partnership's reasons first: they hold for every indicator
+    for side, why in withheld_sides({s: v.raters for s, v in r.by_side.items()}, min_raters).items():
+        reasons.setdefault(side, why)
+    by_side = {s: replace(v, score=None, withheld=reasons[s]) if s in reasons else v for s, v in r.by_side.items()}
+    return replace(r, by_side=by_side)
+
+
+class Scrubber:
+    """Replaces raters' names typed anywhere in a text with ``[name]``, and file names with keys."""
+
+    def __init__(self, names: Iterable[str], files: dict[str, str]) -> None:
+        words = sorted({key_of(n) for n in names if len(key_of(n)) >= 3}, key=len, reverse=True)
+        parts = [r"\s+".join(map(re.escape, w.split())) for w in words]
+        self._names = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE) if parts else None
+        self._files = sorted(files.items(), key=lambda kv: len(kv[0]), reverse=True)
+        self._done: dict[str, str] = {}  # most texts repeat (labels, ratings): each is scrubbed once
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or not value:
+            return value
+        found = self._done.get(value)
+        if found is not None:
+            return found
+        text = value
+        for name, key in self._files:
+            if name in text:
+                text = text.replace(name, key)
+        text = self._names.sub(NAME_REMOVED, text) if self._names is not None else text
+        if len(self._done) < 200_000:
+            self._done[value] = text
+        return text
+
+
+@dataclass
+class _Return:
+    """How one returned workbook's rows may be shown."""
+
+    file_key: str
+    workbook_key: str
+    rater_key: str
+    rater_fields: frozenset[str]
+    group: tuple[str, str, str]
+    unlinked: str = ""
+    """The reason its partnership and round is withheld on a side ("" when rows may carry keys)."""
+    dropped: bool = False
+
+
+@dataclass
+class RowMask:
+    """The tidy rows as they may be shown (module docstring): keys for names, and unlinked groups."""
+
+    returns: dict[str, _Return]
+    scrub: Scrubber
+    field_order: dict[str, dict[str, int]]
+    count: int = 0
+    cols: dict[str, int] = field(default_factory=lambda: {key: i for i, key in enumerate(TIDY_KEYS)})
+
+    def rows(self, rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        col = self.cols
+        unlinked: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
+        for row in rows:
+            ret = self.returns.get(row[col["file"]])
+            if ret is None:  # a template shown attributed
+                yield row
+                continue
+            if ret.dropped:
+                continue
+            out = [self.scrub(v) for v in row]
+            who = ret.unlinked or ret.rater_key
+            out[col["file"]] = "" if ret.unlinked else ret.file_key
+            out[col["workbook_id"]] = "" if ret.unlinked else ret.workbook_key
+            out[col["rater"]] = who
+            if row[col["field_id"]] in ret.rater_fields:
+                out[col["value_as_typed"]] = out[col["value"]] = who
+            if ret.unlinked:
+                out[col["side"]] = out[col["cell"]] = ""
+                order = self.field_order[row[col["template_id"]]].get(row[col["field_id"]], 1 << 30)
+                unlinked.append(((ret.group, order, str(out[col["value_as_typed"]])), tuple(out)))
+            else:
+                yield tuple(out)
+        unlinked.sort(key=lambda item: item[0])
+        yield from (row for _, row in unlinked)
+
+
+def shown(c: Comparison, override: str | None = None) -> Comparison:
+    """The comparison as it may be shown, by each template's confidentiality (or ``override``)."""
+    templates: dict[str, Template] = {}
+    for sub in c.submissions:
+        templates.setdefault(sub.template_id, sub.template)
+    applied = {tid: applied_for(t, override) for tid, t in sorted(templates.items())}
+    if not any(not a.attributed for a in applied.values()):
+        return replace(c, applied=applied)
+    names = Pseudonyms(row.sha256 for row in c.inputs)
+    confidential = {tid for tid, a in applied.items() if not a.attributed}
+    instruments = [
+        replace(res, partnerships=tuple(_mask_partnership(p, applied[tid].min_raters) for p in res.partnerships))
+        if (tid := res.instrument.template.id) in confidential
+        else res
+        for res in c.instruments
+    ]
+    subs = sorted(c.submissions, key=lambda s: s.file)
+    file_keys = {display_name(s.file): names.key(FILE, display_name(s.file)) for s in subs}
+    file_keys |= {f.file: names.key(FILE, display_name(f.file)) for f in c.batch.files}
+    scrub = Scrubber((who_of(s).rater for s in subs), _file_names(c, file_keys))
+    mask = _row_mask(c, subs, instruments, applied, names, scrub)
+    withheld = {p.label: p.withheld for res in instruments for p in res.partnerships}
+    evidence = _evidence(c.evidence, withheld, scrub)
+    candidates = [
+        replace(
+            t,
+            file=file_keys.get(t.file, names.key(FILE, t.file)),
+            about=tuple((label, scrub(v)) for label, v in t.about if label not in _rater_labels(templates)),
+            notes=tuple((label, scrub(v)) for label, v in t.notes),
+            organizations=tuple(scrub(o) for o in t.organizations),
+        )
+        for t in c.candidates
+    ]
+    inputs = sorted(
+        (
+            replace(row, file=names.key(FILE, row.file), workbook_id=names.key(WORKBOOK, row.workbook_id), sha256="")
+            for row in c.inputs
+        ),
+        key=lambda r: r.file,
+    )
+    # Reports keep their own file (what statuses are looked up by); their problems name keys.
+    batch = replace(c.batch, files=[_masked_report(f, file_keys[f.file], names, scrub) for f in c.batch.files])
+    return replace(
+        c,
+        batch=batch,
+        instruments=instruments,
+        trends=[trends_of(res, c.rounds.labels) for res in instruments],  # over the masked partnerships
+        evidence=evidence,
+        candidates=candidates,
+        inputs=inputs,
+        applied=applied,
+        mask=mask,
+        names=names,
+    )
+
+
+def _file_names(c: Comparison, keys: dict[str, str]) -> dict[str, str]:
+    """Every spelling of every input's name that a message may carry -> its key."""
+    found: dict[str, str] = {}
+    for f in c.batch.files:
+        key = keys[f.file]
+        found[display_name(f.file)] = key
+        found[f.file] = key
+        found.setdefault(display_basename(f.file), key)
+    return found
+
+
+def _rater_labels(templates: dict[str, Template]) -> set[str]:
+    return {f.label for t in templates.values() if (f := t.identity_field("rater")) is not None}
+
+
+def _masked_report(f: FileReport, key: str, names: Pseudonyms, scrub: Scrubber) -> FileReport:
+    problems = [
+        replace(p, file=key, message=scrub(p.message), hint=scrub(p.hint), value=scrub(p.value), context={})
+        for p in f.problems
+    ]
+    return replace(f, problems=problems, workbook_id=names.key(WORKBOOK, f.workbook_id), identity={})
+
+
+def _evidence(rows: list[EvidenceRow], withheld: dict[str, dict[str, str]], scrub: Scrubber) -> list[EvidenceRow]:
+    """Notes without their writer, grouped by indicator; without the side where the side is withheld."""
+    out = []
+    for e in rows:
+        if e.status == EXCLUDED:
+            continue  # one file's notes marked apart would be one person's notes side by side
+        side = "" if e.side in withheld.get(e.partnership, {}) else e.side
+        text = scrub(e.text)
+        order = (e.order[0], e.order[1], e.order[2] if side else 1 << 30, key_of(text))
+        out.append(replace(e, rater="", side=side, text=text, file="", order=order))
+    out.sort(key=lambda e: e.order)
+    return out
+
+
+def _row_mask(
+    c: Comparison,
+    subs: list[Any],
+    instruments: list[InstrumentResult],
+    applied: dict[str, Applied],
+    names: Pseudonyms,
+    scrub: Scrubber,
+) -> RowMask:
+    """How each confidential return's tidy rows may be shown (see RowMask)."""
+    reasons: dict[tuple[str, str, str], str] = {}
+    for res in instruments:
+        for p in res.partnerships:
+            if p.withheld:
+                group = (res.instrument.template.id, key_of(p.partner), key_of(p.round))
+                reasons[group] = next(iter(p.withheld.values()))
+    everyone: dict[tuple[str, str, str], dict[str, set[str]]] = {}
+    for sub in subs:  # excluded returns count too: they are rows of the Data sheet
+        who = who_of(sub)
+        group = (sub.template_id, key_of(who.partner), key_of(who.round))
+        everyone.setdefault(group, {}).setdefault(who.side, set()).add(key_of(who.rater) or sub.file)
+    for group, sides in everyone.items():
+        a = applied[group[0]]
+        counted = {side: len(raters) for side, raters in sides.items() if side}
+        found = {} if a.attributed else withheld_sides(counted, a.min_raters)
+        if found and group not in reasons:
+            reasons[group] = next(iter(found.values()))
+    returns: dict[str, _Return] = {}
+    count = 0
+    for sub in subs:
+        if applied[sub.template_id].attributed:
+            count += len(sub.values) + len(sub.strays)
+            continue
+        who = who_of(sub)
+        group = (sub.template_id, key_of(who.partner), key_of(who.round))
+        rater_field = sub.template.identity_field("rater")
+        ret = _Return(
+            names.key(FILE, display_name(sub.file)),
+            names.key(WORKBOOK, sub.workbook_id),
+            names.key(RATER, who.rater),
+            frozenset([rater_field.id] if rater_field is not None else []),
+            group,
+            reasons.get(group, ""),
+        )
+        ret.dropped = bool(ret.unlinked) and sub.file in c.excluded
+        count += 0 if ret.dropped else len(sub.values) + len(sub.strays)
+        returns[display_name(sub.file)] = ret
+    order = {tid: {f.id: i for i, f in enumerate(t.fields)} for tid, t in _templates(subs).items()}
+    return RowMask(returns, scrub, order, count)
+
+
+def _templates(subs: list[Any]) -> dict[str, Template]:
+    found: dict[str, Template] = {}
+    for sub in subs:
+        found.setdefault(sub.template_id, sub.template)
+    return found
