@@ -19,6 +19,7 @@ _EXPORTS = {
     "validate_paths": "intake.validate",
     "compile_paths": "compile",
     "compile_to": "compile",
+    "tidy_frame": "compile.dataframe",
     "run_demo": "demo",
 }
 __all__ = [

@@ -325,6 +325,12 @@ def validate(
 )
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
 @click.option(
+    "--round-order",
+    default=None,
+    metavar="ROUNDS",
+    help='Rounds first to last, comma-separated, e.g. "Spring 2026,Fall 2026" (default: by assessment dates).',
+)
+@click.option(
     "--confidential/--attributed",
     "confidential",
     default=None,
@@ -353,6 +359,7 @@ def compile_(
     data_path: Path | None,
     actions_path: Path | None,
     strict: bool,
+    round_order: str | None,
     confidential: bool | None,
     identities_path: Path | None,
     board_path: Path | None,
@@ -367,6 +374,8 @@ def compile_(
     Summary (scores, bands, chart, heatmap), Indicators, Perspectives (library vs partner),
     Candidates, Evidence, Data (every value read), Problems and About. Workbooks with errors are
     listed and left out of the scores; --strict refuses to write anything instead.
+    When a partnership has two rounds or more, a Trends sheet shows what changed since the previous
+    round; rounds are ordered by their assessment dates unless --round-order lists them.
     Confidential templates (the default) show a side's own scores only with enough raters from
     that side, and no names with ratings or notes; --identities maps the keys shown back to names.
     Exit code: 0 written, 1 refused (--strict with errors, or output exists), 2 usage error or
@@ -377,12 +386,16 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx
       partnersheet compile returned/ -o comparison.xlsx --data tidy.csv
       partnersheet compile returned/ -o comparison.xlsx --strict
+      partnersheet compile returned/ -o comparison.xlsx --round-order "Spring 2026,Fall 2026"
       partnersheet compile returned/ -o comparison.xlsx --board board.xlsx --identities keys.csv
       partnersheet compile returned/ -o comparison.xlsx --attributed
       partnersheet compile returned/ -o comparison.xlsx --actions actions.xlsx
     """
     from .compile.run import compile_to
     from .errors import NothingReadable, StrictRefusal
+    from .rounds.order import parse_round_order
+
+    rounds = parse_round_order(round_order) if round_order is not None else None
 
     @contextmanager
     def reading(total: int) -> Iterator[Callable[[int], None] | None]:
@@ -405,6 +418,7 @@ def compile_(
             confidentiality=None if confidential is None else ("confidential" if confidential else "attributed"),
             identities=identities_path,
             board=board_path,
+            round_order=rounds,
             actions=actions_path,
         )
     except NothingReadable as exc:
@@ -437,8 +451,9 @@ def compile_(
 def demo(folder: Path, force: bool, quiet: bool) -> None:
     """Run the whole job on built-in sample data, into FOLDER (default: partnersheet-demo).
 
-    Makes the blank workbooks, writes a fictional library's returned workbooks (some flawed),
-    validates them and compiles the comparison, then tells you which file to open first.
+    Makes the blank workbooks, writes a fictional library's returned workbooks over three rounds
+    (some flawed, one corrected) and its roster, checks who is missing (status.xlsx, reminders.csv),
+    validates and compiles the comparison, then says what changed and which file to open first.
 
     \b
     Example:
@@ -458,6 +473,11 @@ def demo(folder: Path, force: bool, quiet: bool) -> None:
         f"Checked {stats['files']} returned workbooks: {stats['valid']} valid, {stats['invalid']} with errors, "
         f"{stats['unreadable']} unreadable (see problems.xlsx)."
     )
+    echo(result.status)
+    if result.trends:
+        echo("Since the previous round (every round is on the Trends sheet):")
+        for line in result.trends:
+            echo(f"  {line}")
     echo(f"Open first: {result.open_first} (the Summary sheet is the director's page).")
 
 

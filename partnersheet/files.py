@@ -107,6 +107,16 @@ def atomic_write(path: Path, data: bytes, force: bool = False) -> Path:
 
     A reader never sees half a workbook, and a crash never leaves a broken file behind.
     """
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    return atomic_write_with(path, write, force)
+
+
+def atomic_write_with(path: Path, write: Callable[[Path], object], force: bool = False) -> Path:
+    """Like ``atomic_write``, for a writer that streams into a file: ``write(tmp)`` fills the
+    temporary file beside ``path`` (so a large output is never held in memory whole)."""
     check_writable(path, force)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -115,8 +125,8 @@ def atomic_write(path: Path, data: bytes, force: bool = False) -> Path:
             f"{display_name(path)}: cannot write here: {exc.strerror}", "choose a folder you can write to"
         ) from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        os.close(fd)
+        write(Path(tmp))
         os.chmod(tmp, 0o644)
         if not force and path.exists():
             raise OutputExists(f"{display_name(path)}: already exists")

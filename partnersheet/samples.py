@@ -6,13 +6,14 @@ demo's copy, so the samples can always be regenerated when a template changes.
 
 from __future__ import annotations
 
+import csv
 import io
 import random
 import re
 import tomllib
 import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def _effectiveness_answers(
                 answers[f.id] = _rating(template, f.scale or "", score, rng)
             elif rng.random() < 0.75:
                 note = partnership["evidence"][group.id]
-                answers[f.id] = note if round_["shift"] == 0 else f"{note} Some improvement since the spring."
+                answers[f.id] = note if round_["shift"] == 0 else f"{note} Some improvement since the last round."
     if rng.random() < 0.6:
         answers["overall_comments"] = partnership["comment"]
     return answers
@@ -80,8 +81,25 @@ def _rename_sheet(data: bytes, old: str, new: str) -> bytes:
     return out.getvalue()
 
 
-def build_samples(out_dir: str | Path, force: bool = False) -> list[SampleFile]:
-    """Write the sample returns into ``out_dir``; returns each file with what it shows."""
+def _email(name: str) -> str:
+    """'Dr. Lena Ortiz' -> 'lena.ortiz@example.org' (example.org is reserved for examples)."""
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", name) if w.lower() != "dr"]
+    return ".".join(words) + "@example.org"
+
+
+def roster_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
+    """A roster as `new --roster` and `status` read it: partner, rater, side, round, email."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["partner", "rater", "side", "round", "email"])
+    for partner, rater, side, round_ in rows:
+        writer.writerow([partner, rater, side, round_, _email(rater)])
+    return out.getvalue().encode("utf-8")
+
+
+def build_samples(out_dir: str | Path, force: bool = False, roster: Path | None = None) -> list[SampleFile]:
+    """Write the sample returns into ``out_dir`` (and, with ``roster``, the roster of every rater
+    asked, returned or not); returns each file with what it shows."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = tomllib.loads(SAMPLE_DATA.read_text(encoding="utf-8"))
@@ -89,13 +107,20 @@ def build_samples(out_dir: str | Path, force: bool = False) -> list[SampleFile]:
     rubric = load_template("effectiveness")
     table = load_template("partnership-table")
     made: list[SampleFile] = []
+    asked: dict[tuple[str, str, str, str], None] = {}  # the roster: everyone asked, in order, once
 
     def write(name: str, content: bytes, purpose: str) -> None:
         made.append(SampleFile(atomic_write(out / name, content, force), purpose))
 
     def effectiveness(
-        partnership: dict[str, Any], rater: dict[str, Any], round_: dict[str, Any], answers: dict[str, Any]
+        partnership: dict[str, Any],
+        rater: dict[str, Any],
+        round_: dict[str, Any],
+        answers: dict[str, Any],
+        saved: datetime = DEFAULT_CREATED,
+        sent_as: str = "",
     ) -> tuple[str, bytes]:
+        """One returned rubric; ``saved`` is when it was last saved, ``sent_as`` the file it was first sent as."""
         who = personalise(
             rubric,
             {
@@ -106,21 +131,40 @@ def build_samples(out_dir: str | Path, force: bool = False) -> list[SampleFile]:
                 "round": round_["label"],
             },
         )
+        asked[(who.partner, who.rater, who.side, who.round)] = None
         name = "-".join(["effectiveness", slug(who.partner), slug(who.rater), slug(who.round)]) + ".xlsx"
-        content = generate_bytes(
-            rubric, who, workbook_id=workbook_id_for(rubric, who, name), created=DEFAULT_CREATED, answers=answers
-        )
+        workbook_id = workbook_id_for(rubric, who, sent_as or name)
+        content = generate_bytes(rubric, who, workbook_id=workbook_id, created=saved, answers=answers)
         return name, content
 
+    fix = data["corrected"]
     for partnership in data["partnerships"]:
         for round_ in data["rounds"]:
+            if round_["label"] not in partnership.get("rounds", [round_["label"]]):
+                continue
             for rater in partnership["raters"]:
+                if round_["label"] not in rater.get("rounds", [round_["label"]]):
+                    continue
                 answers = _effectiveness_answers(rubric, partnership, rater, round_, rng)
                 name, content = effectiveness(partnership, rater, round_, answers)
+                purpose = f"{rater['name']} ({rater['side']}) rates {partnership['partner']}, {round_['label']}"
+                if (partnership["partner"], rater["name"], round_["label"]) != (
+                    fix["partner"],
+                    fix["rater"],
+                    fix["round"],
+                ):
+                    write(name, content, purpose)
+                    continue
+                # sent first with answers missing, then corrected: same workbook, saved days later
+                first = {k: v for k, v in answers.items() if k not in fix["left_out"]}
                 write(
-                    name,
-                    content,
-                    f"{rater['name']} ({rater['side']}) rates {partnership['partner']}, {round_['label']}",
+                    name, effectiveness(partnership, rater, round_, first)[1], f"{purpose}: first copy, answers missing"
+                )
+                later = DEFAULT_CREATED + timedelta(days=fix["days_later"])
+                write(
+                    "corrected-" + name,
+                    effectiveness(partnership, rater, round_, answers, later, name)[1],
+                    f"{purpose}: corrected copy, sent later",
                 )
 
     t = data["table"]
@@ -174,6 +218,11 @@ def build_samples(out_dir: str | Path, force: bool = False) -> list[SampleFile]:
         truncated[: len(truncated) // 2],
         "Flawed: an attachment cut short in transit (unreadable)",
     )
+    if roster is not None:
+        never = [(r["partner"], r["name"], r["side"], r["round"]) for r in data["roster"]["never_returned"]]
+        rows = list(asked) + never
+        path = atomic_write(roster, roster_csv(rows), force)
+        made.append(SampleFile(path, f"Roster of {len(rows)} raters with emails; {len(never)} never returned"))
     return made
 
 

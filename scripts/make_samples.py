@@ -9,5 +9,5 @@ from partnersheet.samples import build_samples
 
 if __name__ == "__main__":
     target = Path(__file__).resolve().parent.parent / "samples" / "returns"
-    for sample in build_samples(target, force=True):
+    for sample in build_samples(target, force=True, roster=target.parent / "roster.csv"):
         print(f"{sample.path.relative_to(target.parent.parent)}  {sample.purpose}")

@@ -212,7 +212,10 @@ def test_every_chart_and_image_has_alt_text(books: dict[str, Book], kind: str) -
 
 def test_the_comparison_has_a_chart_to_check(books: dict[str, Book]) -> None:
     summary = next(s for s in books["comparison"].sheets if s.name == "Summary")
-    assert len(summary.alt_texts) == 1 and "indicator scores by partnership" in (summary.alt_texts[0] or "")
+    assert "indicator scores by partnership" in (summary.alt_texts[0] or "")
+    # over several rounds, a second chart: the overall score by round
+    summary = next(s for s in books["comparison-rounds"].sheets if s.name == "Summary")
+    assert len(summary.alt_texts) == 2 and "score by round" in (summary.alt_texts[1] or "")
 
 
 @pytest.mark.parametrize("kind", FORMS)

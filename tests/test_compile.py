@@ -144,9 +144,13 @@ class Expected:
     not_observed: int
 
 
-def expected(partner: str) -> dict[str, Expected]:
-    """Per indicator label, what the comparison must say, from the typed codes."""
-    raters = [(rater, side, codes) for (p, rater, side, _), codes in RATINGS.items() if p == partner]
+def expected(partner: str, only: list[str] | None = None) -> dict[str, Expected]:
+    """Per indicator label, what the comparison must say, from the typed codes (of ``only`` these raters)."""
+    raters = [
+        (rater, side, codes)
+        for (p, rater, side, _), codes in RATINGS.items()
+        if p == partner and (only is None or rater in only)
+    ]
     out: dict[str, Expected] = {}
     pos = 0
     for label, ids in indicator_layout():
@@ -179,8 +183,8 @@ def expected(partner: str) -> dict[str, Expected]:
     return out
 
 
-def overall(partner: str) -> float:
-    scores = [e.score for e in expected(partner).values() if e.score is not None]
+def overall(partner: str, only: list[str] | None = None) -> float:
+    scores = [e.score for e in expected(partner, only).values() if e.score is not None]
     return sum(scores) / len(scores)
 
 
@@ -725,9 +729,14 @@ def test_rounds_are_compared_separately(compiled: Compiled, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     ws = openpyxl.load_workbook(out)["Summary"]
     rows = table(ws, header_rows(ws)[0])
-    # one row per round, in the order of their assessment dates (March before October)
-    assert rows[0]["Partnership"] == f"{CH} ({ROUND})"
-    assert (rows[1]["Partnership"], rows[1]["Overall score"]) == (f"{CH} (Fall)", 3.0)
+    # one row per partnership at its latest round (October comes after March), its change beside it
+    ch = [r for r in rows if str(r["Partnership"]).startswith(CH)]
+    assert [(r["Partnership"], r["Overall score"]) for r in ch] == [(f"{CH} (Fall)", 3.0)]
+    assert ch[0][f"Change since {ROUND}"] == pytest.approx(3.0 - overall(CH, ["Ana Rivera"]))
+    # the rounds themselves are on the Trends sheet, in date order
+    trends = openpyxl.load_workbook(out)["Trends"]
+    found = [(r["Round"], r["Verdict"]) for r in table(trends, 4) if r["Indicator"] == "Overall"]
+    assert found == [(ROUND, "First round"), ("Fall", "Too few comparable raters")]
 
 
 def test_candidate_tables_alone(compiled: Compiled, tmp_path: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +17,17 @@ from partnersheet.intake.validate import validate_paths
 from partnersheet.samples import build_samples
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "returns"
+ROSTER = SAMPLES.parent / "roster.csv"
 
 
 def test_committed_samples_are_up_to_date(tmp_path: Path) -> None:
     """samples/ must be what scripts/make_samples.py makes from today's templates."""
-    made = build_samples(tmp_path)
-    assert sorted(p.name for p in SAMPLES.iterdir()) == sorted(s.path.name for s in made)
-    stale = [s.path.name for s in made if s.path.read_bytes() != (SAMPLES / s.path.name).read_bytes()]
+    made = build_samples(tmp_path / "returns", roster=tmp_path / "roster.csv")
+    returns = [s for s in made if s.path.parent == tmp_path / "returns"]
+    assert sorted(p.name for p in SAMPLES.iterdir()) == sorted(s.path.name for s in returns)
+    stale = [s.path.name for s in returns if s.path.read_bytes() != (SAMPLES / s.path.name).read_bytes()]
     assert not stale, f"run `python scripts/make_samples.py`: {stale}"
+    assert (tmp_path / "roster.csv").read_bytes() == ROSTER.read_bytes(), "run `python scripts/make_samples.py`"
 
 
 def test_samples_show_good_and_flawed_returns() -> None:
@@ -33,13 +39,30 @@ def test_samples_show_good_and_flawed_returns() -> None:
     assert {"required-missing", "not-a-rating", "corrupt"} <= codes
     renamed = next(f for name, f in by_name.items() if name.startswith("renamed-sheet-"))
     assert renamed.status == "valid"
-    good = [f for name, f in by_name.items() if not name.startswith(("flawed-", "renamed-"))]
+    # a first copy with answers missing, then a corrected copy of the same workbook saved later
+    corrected = {name: f for name, f in by_name.items() if name.startswith("corrected-")}
+    assert len(corrected) == 1 and all(f.status == "valid" for f in corrected.values())
+    (first,) = [by_name[name.removeprefix("corrected-")] for name in corrected]
+    assert first.status == "superseded" and first.workbook_id == next(iter(corrected.values())).workbook_id
+    good = [f for name, f in by_name.items() if not name.startswith(("flawed-", "renamed-")) and f is not first]
     assert len(good) >= 20 and all(f.status == "valid" for f in good)
     templates = {f.template_id for f in good}
     assert templates == {"effectiveness", "partnership-table", "agreement", "action-plan"}
     sides = {f.identity["side"] for f in good if f.template_id == "effectiveness"}
     rounds = {f.identity["round"] for f in good if f.template_id == "effectiveness"}
-    assert sides == {"Library", "Partner"} and len(rounds) == 2
+    assert sides == {"Library", "Partner"} and len(rounds) == 3
+    # two partnerships over three rounds, and raters who left or joined between rounds
+    by_partner: dict[str, dict[str, set[str]]] = {}
+    for f in good:
+        if f.template_id == "effectiveness":
+            by_partner.setdefault(f.identity["partner"], {}).setdefault(f.identity["round"], set()).add(
+                f.identity["rater"]
+            )
+    three = [p for p, rounds_ in by_partner.items() if len(rounds_) == 3]
+    assert len(three) >= 2
+    assert all(
+        len(set.union(*r.values()) - set.intersection(*r.values())) >= 2 for p, r in by_partner.items() if p in three
+    )
 
 
 def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
@@ -49,6 +72,9 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
     assert "Open first:" in result.output and "comparison.xlsx" in result.output
     comparison = target / "comparison.xlsx"
     for path in (
+        target / "roster.csv",
+        target / "status.xlsx",
+        target / "reminders.csv",
         target / "blank" / "effectiveness.xlsx",
         target / "blank" / "partnership-table.xlsx",
         target / "problems.xlsx",
@@ -70,6 +96,21 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
     assert (target / "board.xlsx").is_file() and "board.xlsx" in result.output
     report = openpyxl.load_workbook(target / "problems.xlsx", read_only=True)  # the coordinator's: names kept
     assert any("cut-short" in str(cell) for ws in report for row in ws.iter_rows(values_only=True) for cell in row)
+    assert "Trends" in wb.sheetnames
+    # status names exactly the raters who must send or fix something: one reminder each
+    roster = list(csv.DictReader(io.StringIO((target / "roster.csv").read_text(encoding="utf-8"))))
+    files = validate_paths([SAMPLES]).files
+    returned = {(f.identity.get("partner"), f.identity.get("rater"), f.identity.get("round")) for f in files}
+    missing = {r["rater"] for r in roster if (r["partner"], r["rater"], r["round"]) not in returned}
+    flawed = {"Alex Kim", "Dana Scott"}  # the flawed returns with errors (the cut-short one is unreadable: missing)
+    reminders = list(csv.DictReader(io.StringIO((target / "reminders.csv").read_text(encoding="utf-8-sig"))))
+    assert sorted(r["name"] for r in reminders) == sorted(missing | flawed)
+    assert {"Nadia Haddad", "Owen Price", "Robin Ford"} == missing
+    assert all(r["email"].endswith("@example.org") for r in reminders)
+    assert f"{len(reminders)} reminders" in result.output and "2 must fix something, 3 not returned" in result.output
+    # and it points at the trend: each partnership assessed twice or more, its change and verdict
+    assert "Since the previous round" in result.output
+    assert re.search(r"Tri-County Food Bank: \d\.\d\d in Spring 2027, [+-]\d\.\d\d since Fall 2026 \(", result.output)
     again = CliRunner().invoke(cli, ["demo", str(target)])
     assert again.exit_code == 1 and "--force" in again.output
     assert CliRunner().invoke(cli, ["demo", str(target), "--force", "--quiet"]).exit_code == 0

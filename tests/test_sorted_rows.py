@@ -22,7 +22,7 @@ from helpers import WHO, cell_of, covers, name_cells, set_meta, valid_effectiven
 from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, quote_sheetname
 
 from partnersheet.cli import cli
-from partnersheet.compile.core import compile_paths
+from partnersheet.compile.core import TIDY_KEYS, compile_paths
 from partnersheet.intake.problems import Problem
 from partnersheet.intake.read import Submission, read_submission
 from partnersheet.intake.validate import check_submission
@@ -372,10 +372,11 @@ def test_compile_scores_each_rating_against_the_criterion_beside_it(tmp_path: Pa
     expected_flags = {eff.field(fid).label: abs(a - b) for fid, (a, b) in pairs.items() if abs(a - b) >= 2}
     assert {label: gap for label, gap in goals.flagged} == expected_flags
     assert expected_flags  # the typed ratings are chosen so a wrong pairing changes the flags
-    tidy = {(row[0], row[8]): row for row in comparison.tidy_rows()}
+    tidy = [dict(zip(TIDY_KEYS, row, strict=True)) for row in comparison.tidy_rows()]
+    by_cell = {(row["file"], row["field_id"]): row for row in tidy}
     for fid in GOALS:
-        row = tidy[(str(sorted_path), fid)]
-        assert (row[10], row[12]) == (GOALS_TYPED[fid], SCORE[GOALS_TYPED[fid]])
+        row = by_cell[(str(sorted_path), fid)]
+        assert (row["value_as_typed"], row["score"]) == (GOALS_TYPED[fid], SCORE[GOALS_TYPED[fid]])
 
 
 def test_compile_leaves_out_a_workbook_whose_criterion_text_was_edited(tmp_path: Path, eff: Template) -> None:

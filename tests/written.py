@@ -1,6 +1,7 @@
 """Every kind of workbook the tool writes, made once per test session, for the schema and
 accessibility tests: blank, personalised and pre-filled forms of each built-in template, the
-problems report and the comparison (from ordinary returns and from hostile text), and the demo.
+problems report and the comparison (from ordinary returns, from hostile text and over three rounds),
+and the demo.
 
 Hostile returns are typed with openpyxl where it can (as a person's spreadsheet would save them)
 and pre-filled through the generator where openpyxl refuses the text (control characters).
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from helpers import WHO, fill, valid_effectiveness_values, valid_form_values, valid_table_values
+from rounds_data import write_rounds
 
 from partnersheet.cli import cli
 from partnersheet.compile.board import write_board
@@ -68,6 +70,7 @@ WORKBOOKS = (
     "comparison-hostile-confidential",
     "board",
     "board-hostile",
+    "comparison-rounds",
     "demo-blank-effectiveness",
     "demo-blank-partnership-table",
     "blank-agreement",
@@ -210,6 +213,8 @@ def written_workbooks(root: Path) -> Written:
     hidden = compile_paths([folder], workers=1)
     paths["comparison-hostile-confidential"] = write_comparison(hidden, root / "comparison-hostile-confidential.xlsx")
     paths["board-hostile"] = write_board(hidden, root / "board-hostile.xlsx")
+    write_rounds(root / "rounds")  # three rounds, raters who leave and join: Trends and the line chart
+    paths["comparison-rounds"] = write_comparison(compile_paths([root / "rounds"]), root / "comparison-rounds.xlsx")
 
     roster = root / "roster.csv"  # two raters who returned, one who did not, one named like markup
     roster.write_text(

@@ -38,6 +38,7 @@ from .scores import (
     key_of,
     who_of,
 )
+from .trends import trends_of
 
 CONFIDENTIAL, ATTRIBUTED = "confidential", "attributed"
 MODES = (CONFIDENTIAL, ATTRIBUTED)
@@ -240,6 +241,7 @@ def shown(c: Comparison, override: str | None = None) -> Comparison:
         c,
         batch=batch,
         instruments=instruments,
+        trends=[trends_of(res, c.rounds.labels) for res in instruments],  # over the masked partnerships
         evidence=evidence,
         candidates=candidates,
         inputs=inputs,

@@ -15,9 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from ..files import atomic_write, display_name
 from ..intake.problems import ProblemCode
 from ..intake.read import Submission
 from ..intake.validate import SUPERSEDED, Batch, validate_paths
+from ..rounds.order import RoundOrder, order_rounds
 from ..spec import Template, TemplateRegistry, as_registry
 from ..workbook.generate import document_date
 from ..workbook.xlsx_out import csv_safe
@@ -44,6 +46,7 @@ from .scores import (
     score_instrument,
     who_of,
 )
+from .trends import InstrumentTrends, trends_of
 from .versions import merge_versions, remap
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ TIDY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rater", "Rater"),
     ("side", "Side"),
     ("round", "Round"),
+    ("round_order", "Round order"),
     ("field_id", "Field id"),
     ("field_label", "Field"),
     ("value_as_typed", "Value as typed"),
@@ -108,6 +112,10 @@ class Comparison:
     actions: FollowUp | None = None
     """The actions of returned action plans (None when none was among the inputs)."""
     agreements: list[AgreementSummary] = field(default_factory=list)
+    rounds: RoundOrder = field(default_factory=lambda: RoundOrder((), ""))
+    """Every round among the returns, first to last."""
+    trends: list[InstrumentTrends] = field(default_factory=list)
+    """Per instrument (in the order of ``instruments``): each partnership over its rounds."""
     tool_version: str = __version__
     applied: dict[str, Applied] = field(default_factory=dict)
     """Per template id, the confidentiality its results are shown under (empty: not yet masked)."""
@@ -120,6 +128,11 @@ class Comparison:
     def anonymous(self) -> bool:
         """Whether names are kept apart from what people rated and wrote (any template confidential)."""
         return any(not a.attributed for a in self.applied.values())
+
+    @property
+    def over_time(self) -> bool:
+        """True when some partnership was assessed in two rounds or more."""
+        return any(t.over_time for t in self.trends)
 
     @property
     def compiled(self) -> int:
@@ -138,8 +151,9 @@ class Comparison:
             return SUPERSEDED
         return EXCLUDED if sub.file in self.excluded else INCLUDED
 
-    @property
+    @cached_property
     def superseded(self) -> set[str]:
+        """Files replaced by a newer copy from the same rater (kept once: asked per tidy row)."""
         return {f.file for f in self.batch.files if f.status == SUPERSEDED}
 
     @property
@@ -165,7 +179,7 @@ class Comparison:
             status = self.status_of(sub)
             file = display_name(sub.file)
             head = (file, sub.workbook_id, sub.template_id, sub.template_version, who.partner, who.rater)
-            tail = (who.side, who.round)
+            tail = (who.side, who.round, self.rounds.position(who.round) or None)
             fields = sub.template.fields_by_id
             for fid, v in sub.values.items():
                 f = fields.get(fid)
@@ -204,6 +218,7 @@ def compile_paths(
     progress: Callable[[int], None] | None = None,
     compiled_at: datetime | None = None,
     templates: TemplateRegistry | None = None,
+    round_order: Sequence[str] | None = None,
     confidentiality: str | None = None,
 ) -> Comparison:
     """Read, validate and compile every workbook under ``paths``. ``progress(1)`` per file read.
@@ -214,16 +229,31 @@ def compile_paths(
     from .confidential import shown
 
     batch = validate_paths(paths, workers, progress, templates)
-    return shown(compile_batch(batch, compiled_at, templates), confidentiality)
+    return shown(compile_batch(batch, compiled_at, templates, round_order), confidentiality)
+
+
+def rounds_of(subs: Iterable[Submission], given: Sequence[str] | None = None) -> RoundOrder:
+    """The rounds of the submissions, first to last (by median assessment date unless ``given``)."""
+
+    def seen(sub: Submission) -> tuple[str, list[date]]:
+        dated = [f.id for f in sub.template.fields if f.kind.dated]
+        found = [v.value for fid in dated if (v := sub.values.get(fid)) is not None and v.error is None]
+        return who_of(sub).round, [d for d in found if isinstance(d, date)]
+
+    return order_rounds(map(seen, subs), given)
 
 
 def compile_batch(
-    batch: Batch, compiled_at: datetime | None = None, templates: TemplateRegistry | None = None
+    batch: Batch,
+    compiled_at: datetime | None = None,
+    templates: TemplateRegistry | None = None,
+    round_order: Sequence[str] | None = None,
 ) -> Comparison:
     """Compile an already validated batch.
 
     ``templates`` is the registry the batch was read with (default: built-ins and
     $PARTNERSHEET_TEMPLATES): versions without returns still carry renames between versions.
+    ``round_order`` lists the rounds first to last (default: by their median assessment date).
     """
     subs = sorted(batch.submissions, key=lambda s: s.file)
     registry = as_registry(templates)
@@ -236,6 +266,7 @@ def compile_batch(
     superseded = {f.file for f in batch.files if f.status == SUPERSEDED}
     excluded = {s.file for s in subs if s.file in error_files or s.file in superseded}
     included = [s for s in subs if s.file not in excluded]
+    rounds = rounds_of(subs, round_order)
     by_template: dict[str, list[Submission]] = {}
     by_id: dict[str, Template] = {}
     for sub in subs:
@@ -243,14 +274,16 @@ def compile_batch(
     for sub in included:
         by_template.setdefault(sub.template_id, []).append(sub)
     instruments: list[InstrumentResult] = []
+    trends: list[InstrumentTrends] = []
     candidates: list[CandidateTable] = []
     evidence: list[EvidenceRow] = []
     for tid in sorted(by_id):
         template = by_id[tid]
         for instrument in instruments_for(template):
             mine = by_template.get(tid, [])
-            result = score_instrument(instrument, mine)
+            result = score_instrument(instrument, mine, rounds)
             instruments.append(result)
+            trends.append(trends_of(result, rounds.labels))
             labels = {(key_of(p.partner), key_of(p.round)): p.label for p in result.partnerships}
             everyone = [s for s in subs if s.template_id == tid]
             evidence.extend(evidence_rows(instrument, everyone, labels, excluded))
@@ -295,6 +328,8 @@ def compile_batch(
         unsummarised=[line for tid in sorted(by_id) for line in data_only(by_id[tid])],
         actions=follow_up(instruments, included, compiled_at.date()),
         agreements=agreement_summaries(included, compiled_at.date()),
+        rounds=rounds,
+        trends=trends,
     )
 
 

@@ -10,7 +10,7 @@ fails before reading.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,6 +66,7 @@ def compile_to(
     progress: Progress | None = None,
     templates: TemplateRegistry | None = None,
     compiled_at: datetime | None = None,
+    round_order: Sequence[str] | None = None,
     confidentiality: str | None = None,
     identities: str | Path | None = None,
     board: str | Path | None = None,
@@ -77,7 +78,8 @@ def compile_to(
     Raises ``UsageError`` for a wrong output name or when no workbook is found, ``InputIsOutput``
     when an output is one of the inputs, ``OutputExists`` unless ``force``, ``NothingReadable`` when
     no input could be read, and ``StrictRefusal`` (with ``strict``) when any input has an error;
-    in each case nothing is written.
+    in each case nothing is written. ``round_order`` lists the rounds first to last (default:
+    by their median assessment date); a round it leaves out is a ``UsageError``.
 
     ``confidentiality`` ("confidential" or "attributed") overrides each template's spec for this run;
     ``identities`` (.csv or .json) receives the key of every name, file and workbook id the
@@ -119,7 +121,7 @@ def compile_to(
         )
     with progress(len(files)) if progress is not None else nullcontext(None) as tick:
         batch = validate_paths(files, workers, tick, templates)
-        raw = compile_batch(batch, compiled_at, templates)
+        raw = compile_batch(batch, compiled_at, templates, round_order)
     if not raw.submissions:
         raise NothingReadable("none of the inputs could be read", unreadable=raw.batch.unreadable)
     if strict and not raw.valid:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..files import display_name
 from ..intake.read import Submission
+from ..rounds.order import RoundOrder
 from ..spec import Field, Scale, Template
 
 INCLUDED = "ok"
@@ -171,6 +172,8 @@ class IndicatorResult:
     flagged: tuple[tuple[str, float], ...]
     """Criteria (label, levels apart) where raters are the scale's ``discuss_levels`` or more apart."""
     by_side: dict[str, SideScore]
+    rater_keys: frozenset[str] = frozenset()
+    """Who rated this indicator (names compared ignoring case): trends compare them between rounds."""
 
     def gap(self, sides: tuple[str, ...]) -> float | None:
         """First side's score minus second side's score, when both rated this indicator."""
@@ -191,6 +194,10 @@ class PartnershipResult:
     overall: float | None
     band: str
     side_overall: dict[str, float | None]
+    rater_keys: frozenset[str] = frozenset()
+    """Every rater of this partnership and round (names compared ignoring case)."""
+    round_order: int = 0
+    """The round's place among all rounds compiled (1 = first), 0 when rounds are not ordered."""
     withheld: dict[str, str] = field(default_factory=dict)
     """Sides whose own figures are not shown, with why (``confidential``); counts stay shown."""
 
@@ -247,7 +254,10 @@ class _Rating:
     score: float
 
 
-def score_instrument(instrument: Instrument, subs: list[Submission]) -> InstrumentResult:
+def score_instrument(
+    instrument: Instrument, subs: list[Submission], rounds: RoundOrder | None = None
+) -> InstrumentResult:
+    """Score every partnership and round; ``rounds`` orders a partner's rounds (default: by earliest date)."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     not_observed = instrument.scale.not_observed
     dated = [f.id for f in instrument.template.fields if f.kind.dated]
@@ -268,18 +278,19 @@ def score_instrument(instrument: Instrument, subs: list[Submission]) -> Instrume
                     found.append(_Rating(rater, who.side, f.id, v.score))
                 elif not_observed is not None and v.value == not_observed:
                     group["not_observed"][indicator.id] = group["not_observed"].get(indicator.id, 0) + 1
-    rounds = {key[1] for key in groups}
+    round_keys = {key[1] for key in groups}
 
     def order(key: tuple[str, str]) -> tuple[Any, ...]:
-        """Partners alphabetically (numbers in names by value); a partner's rounds by earliest date."""
-        return natural(key[0]), min(groups[key]["dates"], default=date.max), natural(key[1])
+        """Partners alphabetically (numbers in names by value); a partner's rounds in the round order."""
+        place = rounds.position(groups[key]["who"].round) if rounds is not None else 0
+        return natural(key[0]), place, min(groups[key]["dates"], default=date.max), natural(key[1])
 
     results = []
     for key in sorted(groups, key=order):
         g = groups[key]
         who = g["who"]
         label = who.partner or NO_PARTNER
-        if len(rounds) > 1 and who.round:
+        if len(round_keys) > 1 and who.round:
             label = f"{label} ({who.round})"
         indicators = tuple(
             _indicator_result(instrument, ind, g["ratings"][ind.id], g["not_observed"].get(ind.id, 0))
@@ -301,6 +312,8 @@ def score_instrument(instrument: Instrument, subs: list[Submission]) -> Instrume
                 overall=overall,
                 band=instrument.scale.band_for(overall) if overall is not None else "",
                 side_overall=side_overall,
+                rater_keys=frozenset(g["raters"]),
+                round_order=rounds.position(who.round) if rounds is not None else 0,
             )
         )
     return InstrumentResult(instrument, tuple(results), len(subs))
@@ -334,6 +347,7 @@ def _indicator_result(
         rater_gap=max((gap for _, gap in gaps), default=0.0),
         flagged=flagged,
         by_side=by_side,
+        rater_keys=frozenset(r.rater for r in ratings),
     )
 
 

@@ -573,6 +573,12 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str, languages: tup
         discuss = r.get(sraw, "discuss_levels", spath, int, 2)
         if discuss < 1:
             raise r.fail(f"{spath}.discuss_levels", "must be 1 or more")
+        change_levels = float(r.get(sraw, "change_levels", spath, (int, float), 0.5))
+        if not change_levels > 0:
+            raise r.fail(f"{spath}.change_levels", "must be more than 0 (a fraction of a level, e.g. 0.5)")
+        change_raters = r.get(sraw, "change_raters", spath, int, 2)
+        if change_raters < 1:
+            raise r.fail(f"{spath}.change_raters", "must be 1 or more")
         scales[name] = Scale(
             name,
             r.text(sraw, "title", spath, name),
@@ -580,6 +586,8 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str, languages: tup
             r.text(sraw, "not_observed", spath, None),
             bands,
             discuss,
+            change_levels,
+            change_raters,
         )
 
     r.each(r.get(raw, "scales", "", dict, {}).items(), scale)

@@ -47,6 +47,10 @@ class Scale:
     not_observed: str | None
     bands: tuple[Band, ...]
     discuss_levels: int = 2
+    # Trends: a change between rounds is called only when the band moves or the score moves by
+    # ``change_levels`` levels or more, and at least ``change_raters`` raters rated both rounds.
+    change_levels: float = 0.5
+    change_raters: int = 2
 
     @property
     def options(self) -> tuple[str, ...]:

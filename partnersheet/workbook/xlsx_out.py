@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from ..spec.names import OUTPUT_PROPERTY
@@ -31,14 +32,20 @@ CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class OutputBook:
-    """An in-memory XlsxWriter workbook with the formats every output table needs."""
+    """An XlsxWriter workbook with the formats every output table needs, in memory or streamed to a file."""
 
-    def __init__(self, kind: str, cut_note: str = CUT_NOTE) -> None:
+    def __init__(self, kind: str, cut_note: str = CUT_NOTE, target: Path | None = None) -> None:
         """``kind`` ("comparison", "problems report") is stamped in the document properties, so
         reading recognises the tool's own outputs when they land among returned workbooks.
-        ``cut_note`` ends a text too long for a cell, saying where the whole text is."""
+        ``cut_note`` ends a text too long for a cell, saying where the whole text is.
+        With ``target`` the workbook is written to that file, its sheets' XML through temporary
+        files beside it (never whole in memory: XlsxWriter's ``in_memory`` held 1 GB for 10,000 returns)."""
         self.buffer = io.BytesIO()
-        self.wb = TextWorkbook(self.buffer, WORKBOOK_OPTIONS)
+        if target is None:
+            self.wb = TextWorkbook(self.buffer, WORKBOOK_OPTIONS)
+        else:
+            options = {**WORKBOOK_OPTIONS, "in_memory": False, "tmpdir": str(target.parent)}
+            self.wb = TextWorkbook(str(target), options)
         self.wb.set_custom_property(OUTPUT_PROPERTY, kind)
         self.cut_note = cut_note
         self.header = self.wb.add_format(HEADER)
@@ -99,6 +106,7 @@ class OutputBook:
         return ws
 
     def close(self) -> bytes:
+        """Finish the workbook; its bytes when it was built in memory (empty when written to a file)."""
         self.wb.close()
         return self.buffer.getvalue()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ...files import atomic_write
+from ...files import atomic_write_with
 from ...workbook.xlsx_out import OutputBook
 from ..core import Comparison
 from .about import draw_about
@@ -27,12 +27,14 @@ from .perspectives import draw_perspectives
 from .problems import draw_problems
 from .styles import Styles
 from .summary import draw_summary
+from .trends import draw_trends
 
 __all__ = ["CUT_NOTE", "SHEETS", "build_workbook", "write_comparison"]
 
 # The sheets in the order a reader meets them: the director's page first, the evidence last.
 SHEETS: tuple[Callable[[OutputBook, Styles, Comparison], None], ...] = (
     draw_summary,
+    draw_trends,
     draw_indicators,
     draw_perspectives,
     draw_candidates,
@@ -45,9 +47,9 @@ SHEETS: tuple[Callable[[OutputBook, Styles, Comparison], None], ...] = (
 )
 
 
-def build_workbook(c: Comparison) -> bytes:
-    """The whole comparison workbook, in memory."""
-    book = OutputBook("comparison", cut_note=CUT_NOTE)
+def build_workbook(c: Comparison, target: Path | None = None) -> bytes:
+    """The whole comparison workbook: its bytes, or (with ``target``) streamed into that file."""
+    book = OutputBook("comparison", cut_note=CUT_NOTE, target=target)
     st = Styles(book)
     book.wb.set_properties(
         {
@@ -65,5 +67,6 @@ def build_workbook(c: Comparison) -> bytes:
 
 
 def write_comparison(c: Comparison, path: Path, force: bool = False) -> Path:
-    """Write the comparison workbook to ``path``, atomically; refuse to overwrite unless ``force``."""
-    return atomic_write(path, build_workbook(c), force)
+    """Write the comparison workbook to ``path``, atomically, streamed through a temporary file beside
+    it; refuse to overwrite unless ``force``."""
+    return atomic_write_with(path, lambda tmp: build_workbook(c, tmp), force)

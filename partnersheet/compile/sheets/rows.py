@@ -61,9 +61,10 @@ class RowsSheet(TextSheet):
     dim_rowmax: int | None
 
     def set_body(self, body: Body) -> None:
+        """Declare the body; a body that would run past the sheet's last row or column is refused."""
+        if body.n_rows and body.n_cols and self._check_dimensions(body.first_row + body.n_rows - 1, body.n_cols - 1):
+            raise ValueError(f"{body.n_rows} rows from row {body.first_row} do not fit in one sheet")
         self.body = body
-        if body.n_rows and body.n_cols:
-            self._check_dimensions(body.first_row + body.n_rows - 1, body.n_cols - 1)
 
     def _write_sheet_data(self) -> None:
         if self.body is None or not self.body.n_rows:

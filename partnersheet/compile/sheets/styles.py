@@ -24,6 +24,10 @@ from ...workbook.style import (
 from ...workbook.xlsx_out import OutputBook
 
 BORDER = {"border": 1, "border_color": GRID, "valign": "top"}
+# Number formats of a change between rounds (positive; negative; zero): arrows that a screen reader
+# reads with the figure, and the cell stays a number.
+CHANGE_CALLED = '"▲ "+0.00;"▼ "-0.00;"= "0.00'
+CHANGE_UNCALLED = '"△ "+0.00;"▽ "-0.00;"= "0.00'
 
 
 def _blend(a: str, b: str, t: float) -> str:
@@ -80,6 +84,12 @@ class Styles:
         formats = {t.name: t.number_format for t in registered_types() if t.number_format and t.number_format != "@"}
         self.numbers = {k: add({**BORDER, "num_format": v}) for k, v in formats.items()}
         self.numbers_bold = {k: add({**BORDER, "num_format": v, "bold": True}) for k, v in formats.items()}
+        # A change between rounds: a number shown with its arrow, filled when the change is called
+        # (it counts), hollow and muted when it is not (too small, or too few raters in both rounds).
+        self.change_called = add({**middle, "num_format": CHANGE_CALLED, "bold": True, "align": "center"})
+        self.change_uncalled = add(
+            {**middle, "num_format": CHANGE_UNCALLED, "italic": True, "font_color": MUTED_TEXT, "align": "center"}
+        )
         self._bands: dict[tuple[str, str], Any] = {}
 
     def band_cell(self, scale: Scale, band: str) -> Any:

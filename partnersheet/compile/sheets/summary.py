@@ -22,8 +22,10 @@ from ...workbook.style import (
     print_setup,
 )
 from ...workbook.xlsx_out import OutputBook
-from ..scores import Instrument, InstrumentResult, PartnershipResult
+from ..scores import Instrument, key_of
+from ..trends import InstrumentTrends, PartnershipTrend
 from .styles import Styles
+from .trends import threshold_words
 
 if TYPE_CHECKING:
     from ..core import Comparison
@@ -72,10 +74,19 @@ def _levels(gap: float) -> str:
     return f"{gap:g} level{'s' * (gap != 1)}"
 
 
-def _summary_cells(p: PartnershipResult, sides: tuple[str, ...]) -> list[Any]:
+def change_heading(t: InstrumentTrends) -> str:
+    """'Change since Spring 2026' when every partnership's previous round is the same one."""
+    before = {pt.previous.round for pt in t.partnerships if pt.previous is not None}
+    return f"Change since {before.pop()}" if len(before) == 1 else "Change since previous round"
+
+
+def _summary_cells(pt: PartnershipTrend, sides: tuple[str, ...], over_time: bool) -> list[Any]:
     """One row of the partnerships table; indicator scores themselves are in the heatmap below."""
+    p = pt.latest
     strongest, weakest, disagreement = p.strongest, p.weakest, p.disagreement
     cells: list[Any] = [p.label, p.overall, p.band]
+    if over_time:
+        cells.append(pt.overall.change if pt.previous is not None else "First round")
     cells += [p.raters_by_side.get(side, 0) for side in sides] if sides else [p.raters]
     cells.append(strongest.indicator.label if strongest else "")
     cells.append(weakest.indicator.label if weakest else "")
@@ -126,10 +137,11 @@ class _Page:
 def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
     ws = book.wb.add_worksheet("Summary")
     ws.hide_gridlines(2)
-    results = [res for res in c.instruments if res.partnerships]
+    results = [t for t in c.trends if t.partnerships]
     columns = max(
-        [4 + max(len(res.instrument.sides), 1) for res in results]
-        + [len(res.instrument.indicators) + 2 for res in results]
+        [6 + max(len(t.instrument.sides), 1) + t.over_time for t in results]
+        + [len(t.instrument.indicators) + 2 for t in results]
+        + [len(t.rounds) + 1 for t in results if t.over_time]
         + [8]
     )
     widths = [FIRST_WIDTH] + [OTHER_WIDTH] * (columns - 1)
@@ -154,42 +166,53 @@ def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
     if not results:
         ws.write_string(row, 0, "No rated assessments among the inputs.", st.note_plain)
         row += 1
-    for res in results:
+    for t in results:
         if len(results) > 1:  # several instruments: each block is headed by its name
-            ws.merge_range(row, 0, row, last, res.instrument.name, st.subheading)
-            page.set_row(row, fit_height(res.instrument.name, sum(widths), bold=True))
+            ws.merge_range(row, 0, row, last, t.instrument.name, st.subheading)
+            page.set_row(row, fit_height(t.instrument.name, sum(widths), bold=True))
             row += 1
-        row = _instrument_block(book, st, page, res, row)
+        row = _instrument_block(book, st, page, t, row)
     page_footer = footer(f"partnersheet {c.tool_version}", f"Compiled {c.compiled_at:%Y-%m-%d}")
-    page.print_setup(row, sum(len(res.partnerships) for res in results), page_footer)
+    page.print_setup(row, sum(len(t.partnerships) * (1 + t.over_time) for t in results), page_footer)
 
 
-def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: InstrumentResult, row: int) -> int:
+def _instrument_block(book: OutputBook, st: Styles, page: _Page, t: InstrumentTrends, row: int) -> int:
     ws, widths = page.ws, page.widths
-    instrument = res.instrument
+    instrument = t.instrument
     scale, sides = instrument.scale, instrument.sides
+    over_time = t.over_time
+    latest = [pt.latest for pt in t.partnerships]
     last = len(widths) - 1
     words = f"Bands: {band_words(scale)}. " if scale.bands else ""
     words += (
         "Strongest and weakest are the highest and lowest indicator scores (all scores are in the heatmap); the "
         "largest disagreement is the widest gap between two raters on one criterion (details on Indicators)."
     )
+    if over_time:
+        words += (
+            " Each partnership is shown at its latest round, with the change of its overall score since its "
+            f"previous round: ▲ ▼ a change that counts, △ ▽ one that does not. {threshold_words(t)} "
+            "Every round, indicator by indicator, is on the Trends sheet."
+        )
     ws.merge_range(row, 0, row, last, words, st.note)
     page.set_row(row, fit_height(words, sum(widths)))
     row += 2
     ws.merge_range(row, 0, row, last, "Partnerships", st.section)
     row += 1
-    headers = ["Partnership", "Overall score", "Band"]
+    headers = ["Partnership", "Overall score", "Band"] + ([change_heading(t)] if over_time else [])
     headers += [f"{side} raters" for side in sides] if sides else ["Raters"]
     headers += ["Strongest indicator", "Weakest indicator", "Largest disagreement"]
     for col, text in enumerate(headers):
         ws.write_string(row, col, text, st.header)
     page.set_row(row, max(fit_height(text, width, bold=True) for text, width in zip(headers, widths, strict=False)))
-    for p in res.partnerships:
+    for pt in t.partnerships:
         row += 1
-        cells = _summary_cells(p, sides)
-        fmts = [st.mid_bold, st.big_score, st.band_cell(scale, p.band)] + [st.mid_count] * (len(cells) - 6)
-        fmts += [st.mid_wrap] * 3
+        p = pt.latest
+        cells = _summary_cells(pt, sides, over_time)
+        fmts = [st.mid_bold, st.big_score, st.band_cell(scale, p.band)]
+        if over_time:
+            fmts.append(st.change_called if pt.overall.called else st.change_uncalled)
+        fmts += [st.mid_count] * (len(cells) - len(fmts) - 3) + [st.mid_wrap] * 3
         height = LINE_HEIGHT + 3
         for col, (value, fmt) in enumerate(zip(cells, fmts, strict=True)):
             book.write_cell(ws, row, col, value, fmt)
@@ -206,7 +229,7 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: Instrument
         ws.write_string(row, col, text, st.header)
     page.set_row(row, max(fit_height(text, OTHER_WIDTH, 2, bold=True) for text in labels))
     first = row + 1
-    for p in res.partnerships:
+    for p in latest:
         row += 1
         book.write_cell(ws, row, 0, p.label, st.wrap_bold)
         for col, r in enumerate(p.indicators, start=1):
@@ -253,4 +276,64 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, res: Instrument
     )
     options = {"x_offset": 0, "y_offset": 4, "object_position": 3, "description": alt}
     ws.insert_chart(row, 0, chart, options)
+    row += math.ceil(CHART_HEIGHT / 20) + 1
+    return _by_round(book, st, page, t, row) if over_time else row
+
+
+def _by_round(book: OutputBook, st: Styles, page: _Page, t: InstrumentTrends, row: int) -> int:
+    """The overall score of each partnership by round: a small table and a line chart drawn from it."""
+    ws, widths = page.ws, page.widths
+    scale, instrument = t.instrument.scale, t.instrument
+    ws.merge_range(row, 0, row, len(widths) - 1, "Overall score by round", st.section)
+    row += 1
+    header_row = row
+    ws.write_string(row, 0, "Partnership", st.header)
+    for col, label in enumerate(t.rounds, start=1):
+        ws.write_string(row, col, label, st.header)
+    page.set_row(row, max(fit_height(text, OTHER_WIDTH, 2, bold=True) for text in t.rounds))
+    first = row + 1
+    for pt in t.partnerships:
+        row += 1
+        book.write_cell(ws, row, 0, pt.name, st.wrap_bold)
+        scores = {key_of(p.round): p.overall for p in pt.rounds}
+        for col, label in enumerate(t.rounds, start=1):
+            book.write_cell(ws, row, col, scores.get(key_of(label)), st.score)
+        page.set_row(row, fit_height(pt.name, widths[0], bold=True))
+    st.score_scale(ws, first, 1, row, len(t.rounds), scale)
+    row += 2
+    chart = book.wb.add_chart({"type": "line"})
+    for i, r in enumerate(range(first, row - 1)):
+        colour = CHART_COLOURS[i % len(CHART_COLOURS)]
+        chart.add_series(
+            {
+                "name": ["Summary", r, 0],
+                "categories": ["Summary", header_row, 1, header_row, len(t.rounds)],
+                "values": ["Summary", r, 1, r, len(t.rounds)],
+                "line": {"color": colour, "width": 2.25},
+                "marker": {"type": "circle", "size": 6, "fill": {"color": colour}, "border": {"color": colour}},
+            }
+        )
+    low = min(level.score for level in scale.levels)
+    high = max(level.score for level in scale.levels)
+    chart.set_title({"name": "Overall score by round", "name_font": {"size": 11, "color": NAVY}})
+    chart.set_y_axis(
+        {
+            "min": min(0.0, low),
+            "max": high,
+            "major_unit": instrument.step,
+            "num_format": "0",
+            "major_gridlines": {"visible": True, "line": {"color": CHART_GRID}},
+            "num_font": {"size": 9},
+        }
+    )
+    chart.set_x_axis({"num_font": {"size": 9}})
+    chart.set_legend({"position": "bottom", "font": {"size": 9}})
+    chart.show_blanks_as("span")
+    chart.set_size({"width": sum(int(w * 7 + 0.5) + 5 for w in widths), "height": CHART_HEIGHT})
+    alt = (
+        f"Line chart of each partnership's overall {instrument.template.title} score by round, from "
+        f"{min(0.0, low):g} to {high:g}, rounds in order: {', '.join(t.rounds)}; one line per partnership "
+        f"({', '.join(pt.name for pt in t.partnerships)}). The same scores are in the table above the chart."
+    )
+    ws.insert_chart(row, 0, chart, {"x_offset": 0, "y_offset": 4, "object_position": 3, "description": alt})
     return row + math.ceil(CHART_HEIGHT / 20) + 1

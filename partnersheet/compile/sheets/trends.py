@@ -1,0 +1,92 @@
+"""The Trends sheet: each partnership's indicators round by round, what changed, and whether it counts.
+
+Drawn only when some partnership was assessed in two rounds or more. Every figure comes from
+``compile/trends.py``; this module only lays them out. The words about thresholds come from the
+template's rating scale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...workbook.style import fit_height
+from ...workbook.xlsx_out import OutputBook
+from ..core import Comparison
+from ..trends import OVERALL, TOO_FEW, InstrumentTrends, TrendRow
+from .frame import TABLE_TOP, framed_sheet, header_row
+from .styles import Styles
+
+HEADERS = (
+    "Partnership",
+    "Indicator",
+    "Round",
+    "Score",
+    "Band",
+    "Change since previous round",
+    "Previous round",
+    "Raters",
+    "Rated both rounds",
+    "Left",
+    "Joined",
+    "Verdict",
+)
+WIDTHS = (30, 30, 14, 8, 17, 12, 14, 8, 9, 7, 7, 24)
+
+
+def threshold_words(t: InstrumentTrends) -> str:
+    """When a change is called, in words from the scale of the instrument."""
+    scale = t.instrument.scale
+    n = scale.change_raters
+    return (
+        f"A change is called only when the band moves or the score moves by {scale.change_levels:g} of a level or "
+        f"more, and at least {n} rater{'s' * (n != 1)} rated the partnership in both rounds; otherwise the verdict "
+        "says why not."
+    )
+
+
+def draw_trends(book: OutputBook, st: Styles, c: Comparison) -> None:
+    shown = [t for t in c.trends if t.over_time]
+    if not shown:
+        return
+    rows: list[TrendRow] = []
+    single: list[str] = []
+    for t in shown:
+        for p in t.partnerships:
+            if len(p.rounds) > 1:
+                rows += p.rows
+            else:
+                single.append(p.latest.label)
+    note = (
+        f"Rounds in order ({c.rounds.how}): {', '.join(shown[0].rounds)}. Each partnership's scores round by round; "
+        "the change is against the partnership's previous round. Raters are matched by name: 'Rated both rounds' "
+        "stayed, 'Left' rated only the previous round, 'Joined' only this one. "
+        + " ".join(dict.fromkeys(threshold_words(t) for t in shown))
+        + " ▲ ▼ a change that counts; △ ▽ a move that does not."
+    )
+    if single:
+        note += f" Assessed in one round only (not shown): {', '.join(single)}."
+    ws = framed_sheet(book, st, "Trends", "Trends: what changed since the previous round", note, WIDTHS)
+    top = TABLE_TOP
+    header_row(ws, st, top, HEADERS, WIDTHS, len(rows))
+    row = top
+    for r in rows:
+        row += 1
+        overall = r.indicator == OVERALL
+        first = not r.previous_round
+        values: tuple[Any, ...] = (
+            *(r.partner, r.indicator, r.round, r.score, r.band, r.change, r.previous_round, r.raters),
+            *((None, None, None) if first else (r.stayed, r.left, r.joined)),
+            r.verdict,
+        )
+        text = st.wrap_bold if overall else st.wrap
+        fmts = (
+            *(text, text, st.wrap, st.score_bold if overall else st.score, st.wrap),
+            st.change_called if r.called else st.change_uncalled,
+            *(st.wrap, st.int, st.int, st.int, st.int),
+            st.wrap_bold if r.called else (st.muted if r.verdict == TOO_FEW or first else st.wrap),
+        )
+        for col, (value, fmt) in enumerate(zip(values, fmts, strict=True)):
+            book.write_cell(ws, row, col, value, fmt)
+        ws.set_row(row, max(fit_height(str(values[c] or ""), WIDTHS[c], bold=overall) for c in (0, 1, 11)))
+    for t in shown:
+        st.score_scale(ws, top + 1, 3, row, 3, t.instrument.scale)

@@ -1,0 +1,89 @@
+"""Compile at scale: the comparison is streamed to disk, and the Data sheet continues on further
+sheets when the values outnumber a sheet's rows, without dropping one or writing past the limit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from rounds_data import write_rounds
+
+from partnersheet.compile.core import TIDY_KEYS, compile_paths, tidy_csv
+from partnersheet.compile.sheets import data, write_comparison
+from partnersheet.compile.sheets.rows import Body, RowsSheet
+from partnersheet.workbook.xlsx_out import OutputBook
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scale") / "inbox"
+    write_rounds(folder)
+    return folder
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def test_data_continues_on_further_sheets_with_nothing_dropped(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(data, "ROW_LIMIT", 50)  # a sheet of 50 rows: a header and 49 values
+    comparison = compile_paths([inbox])
+    n = comparison.tidy_count
+    out = write_comparison(comparison, tmp_path / "c.xlsx")
+    wb = openpyxl.load_workbook(out)
+    names = [s for s in wb.sheetnames if s == "Data" or s.startswith("Data ")]
+    assert names == ["Data"] + [f"Data {k}" for k in range(2, math.ceil(n / 49) + 1)]
+    rows: list[list[str]] = []
+    for name in names:
+        ws = wb[name]
+        assert ws.max_row <= 50 and [c.value for c in ws[1]][:2] == ["File", "Workbook id"]
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref is not None
+        rows += [[_as_text(c.value) for c in row] for row in ws.iter_rows(min_row=2)]
+    # every value, in order, exactly once: the same rows as the tidy export
+    exported = list(csv.reader(io.StringIO(tidy_csv(comparison).decode("utf-8-sig"))))[1:]
+    keys = [TIDY_KEYS.index(k) for k in ("file", "field_id", "value_as_typed", "round_order", "status")]
+    assert len(rows) == len(exported) == n
+    assert [[r[k] for k in keys] for r in rows] == [[r[k] for k in keys] for r in exported]
+
+
+def test_sheet_size_logic_at_excels_real_limit() -> None:
+    assert data.ROW_LIMIT == 1_048_576
+    assert data.data_parts(1_048_575) == [("Data", 0, 1_048_575)]  # exactly full: header + 1,048,575 values
+    assert data.data_parts(1_048_576) == [("Data", 0, 1_048_575), ("Data 2", 1_048_575, 1_048_576)]
+    assert data.data_parts(0) == [("Data", 0, 0)]
+    # and the sheet itself refuses a body that would run past the last row, rather than drop rows
+    book = OutputBook("comparison")
+    ws = book.wb.add_worksheet("Data", worksheet_class=RowsSheet)
+    ws.set_body(Body(lambda: [], 1_048_575, 3))
+    with pytest.raises(ValueError, match="do not fit"):
+        ws.set_body(Body(lambda: [], 1_048_576, 3))
+
+
+def test_the_comparison_is_streamed_through_a_file_beside_the_output(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[bool, str]] = []
+    write_body = RowsSheet._write_body
+
+    def spy(self: RowsSheet, body: Body) -> None:
+        seen.append((isinstance(self.fh, io.StringIO), self.tmpdir))
+        write_body(self, body)
+
+    monkeypatch.setattr(RowsSheet, "_write_body", spy)
+    out = tmp_path / "out" / "comparison.xlsx"
+    out.parent.mkdir()
+    write_comparison(compile_paths([inbox]), out)
+    assert seen and all(not in_memory and tmpdir == str(out.parent) for in_memory, tmpdir in seen)
+    assert [p.name for p in out.parent.iterdir()] == ["comparison.xlsx"]  # no temporary file left behind
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
