@@ -179,3 +179,37 @@ def test_a_confidential_comparison_takes_raters_names_out_of_actions_and_shows_f
     wb = openpyxl.load_workbook(out)
     texts = [str(v) for name in ("Indicators", "Actions") for row in wb[name].iter_rows(values_only=True) for v in row]
     assert not any("Ana Ruiz" in t or "plan.xlsx" in t for t in texts)
+
+
+def test_each_sample_action_stands_beside_its_round_on_the_trends_sheet(tmp_path: Path) -> None:
+    """The sample plan's actions, read from its cells, on the Trends rows of their partnership and
+    indicator: in the round they name, or in every round when they name none."""
+    samples = Path(__file__).resolve().parent.parent / "samples" / "returns"
+    plan = openpyxl.load_workbook(samples / "action-plan-riverbend.xlsx")
+    typed = []
+    for k in range(1, 41):
+        cells = {}
+        for col in ("partnership", "indicator", "round", "status", "owner"):
+            ((sheet, ref),) = plan.defined_names[f"ps_actions__r{k}__{col}"].destinations
+            cells[col] = plan[sheet][ref.replace("$", "")].value
+        if cells["partnership"]:
+            typed.append(cells)
+    assert typed
+    out = tmp_path / "c.xlsx"
+    result = CliRunner().invoke(cli, ["compile", str(samples), "-o", str(out), "--attributed", "-q"])
+    assert result.exit_code == 0, result.output
+    rows = table(out, "Trends", "Partnership")
+    checked = 0
+    for action in typed:
+        mine = [
+            r
+            for r in rows
+            if r["Partnership"] == action["partnership"]
+            and r["Indicator"] == action["indicator"]
+            and (not action["round"] or r["Round"] == action["round"])
+        ]
+        for r in mine:
+            text = r["Action (status, owner, due)"] or ""
+            assert f"{action['status']}, {action['owner']}" in text, (action, r)
+            checked += 1
+    assert checked >= len(typed)

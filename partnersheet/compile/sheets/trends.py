@@ -14,6 +14,7 @@ from ...workbook.xlsx_out import OutputBook
 from ..core import Comparison
 from ..trends import OVERALL, TOO_FEW, InstrumentTrends, TrendRow
 from .frame import TABLE_TOP, framed_sheet, header_row
+from .indicators import ACTION
 from .styles import Styles
 
 HEADERS = (
@@ -48,12 +49,12 @@ def draw_trends(book: OutputBook, st: Styles, c: Comparison) -> None:
     shown = [t for t in c.trends if t.over_time]
     if not shown:
         return
-    rows: list[TrendRow] = []
+    rows: list[tuple[InstrumentTrends, TrendRow]] = []
     single: list[str] = []
     for t in shown:
         for p in t.partnerships:
             if len(p.rounds) > 1:
-                rows += p.rows
+                rows += [(t, r) for r in p.rows]
             else:
                 single.append(p.latest.label)
     note = (
@@ -65,11 +66,13 @@ def draw_trends(book: OutputBook, st: Styles, c: Comparison) -> None:
     )
     if single:
         note += f" Assessed in one round only (not shown): {', '.join(single)}."
-    ws = framed_sheet(book, st, "Trends", "Trends: what changed since the previous round", note, WIDTHS)
+    follow = c.actions  # returned action plans: each action beside the indicator and round it addresses
+    headers, widths = ((*HEADERS, ACTION[0]), (*WIDTHS, ACTION[1])) if follow else (HEADERS, WIDTHS)
+    ws = framed_sheet(book, st, "Trends", "Trends: what changed since the previous round", note, widths)
     top = TABLE_TOP
-    header_row(ws, st, top, HEADERS, WIDTHS, len(rows))
+    header_row(ws, st, top, headers, widths, len(rows))
     row = top
-    for r in rows:
+    for t, r in rows:
         row += 1
         overall = r.indicator == OVERALL
         first = not r.previous_round
@@ -87,6 +90,12 @@ def draw_trends(book: OutputBook, st: Styles, c: Comparison) -> None:
         )
         for col, (value, fmt) in enumerate(zip(values, fmts, strict=True)):
             book.write_cell(ws, row, col, value, fmt)
-        ws.set_row(row, max(fit_height(str(values[c] or ""), WIDTHS[c], bold=overall) for c in (0, 1, 11)))
+        height = max(fit_height(str(values[c] or ""), WIDTHS[c], bold=overall) for c in (0, 1, 11))
+        if follow and r.indicator_id:
+            mine = follow.beside(t.instrument.template.id, r.partner, r.round, r.indicator_id)
+            text = "\n".join(a.line() for a in mine)
+            book.write_cell(ws, row, len(HEADERS), text, st.flag if any(a.overdue for a in mine) else st.wrap)
+            height = max(height, fit_height(text, ACTION[1]))
+        ws.set_row(row, height)
     for t in shown:
         st.score_scale(ws, top + 1, 3, row, 3, t.instrument.scale)
