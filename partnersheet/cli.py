@@ -218,20 +218,18 @@ def new(
         return
     template = template.in_language(lang)
     given = {"library": library, "partner": partner, "rater": rater, "side": side or "", "round": round_}
-    answers = None
     if from_path is not None or candidate is not None:
         if from_path is None or candidate is None or roster is not None:
             raise UsageError(
                 "--from and --candidate go together, without --roster", "e.g. --from table.xlsx --candidate 1"
             )
-        from .files import inputs_apart_from_outputs
-        from .prefill import identity_values, prefill_from_return
+        from .prefill import write_prefilled
 
-        inputs_apart_from_outputs([from_path], [output])
-        prefill = prefill_from_return(template, from_path, candidate, registry)
-        given, answers = identity_values(prefill, given), prefill.answers
-    who = personalise(template, given)
-    path = generate(template, output, who, force=force, created=created, answers=answers)
+        path = write_prefilled(
+            template, from_path, candidate, output, given, force=force, created=created, registry=registry
+        )
+    else:
+        path = generate(template, output, personalise(template, given), force=force, created=created)
     if not quiet:
         echo(f"Wrote {path}")
 

@@ -14,8 +14,9 @@ from .compile.run import compile_to
 from .errors import OutputExists
 from .intake.report import write_problem_workbook
 from .intake.validate import Batch
+from .prefill import write_prefilled
 from .rounds.status import status_of
-from .samples import build_samples
+from .samples import SAMPLE_TABLE, build_samples
 from .spec import builtin_templates, load_template
 from .workbook.generate import generate
 
@@ -54,9 +55,17 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     samples = [s for s in build_samples(returned, force=force, roster=roster) if s.path != roster]
     files.append(DemoFile(returned, f"{len(samples)} sample returns over three rounds, a few of them flawed"))
     files.append(DemoFile(roster, "who was asked, with emails (two never returned)"))
+    # `new agreement --from TABLE --candidate 1`: the sample table's first candidate as an agreement.
+    agreement = write_prefilled(
+        load_template("agreement"), returned / SAMPLE_TABLE, 1, root / "agreement-candidate-1.xlsx", force=force
+    )
+    files.append(DemoFile(agreement, "an agreement pre-filled from the partnership table's first candidate"))
     # Compiled as `partnersheet compile` does it; the problems report comes from the same reading.
     tidy, board, keys = root / "comparison-data.csv", root / "board.xlsx", root / "identities.csv"
-    result = compile_to([returned], root / "comparison.xlsx", data=tidy, force=force, board=board, identities=keys)
+    plan = root / "actions.xlsx"
+    result = compile_to(
+        [returned], root / "comparison.xlsx", data=tidy, force=force, board=board, identities=keys, actions=plan
+    )
     batch = result.batch
     # Who still has something to do, as `partnersheet status` says it.
     status = status_of(
@@ -75,6 +84,7 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     files.append(DemoFile(tidy, "every value read, one per row, for your own analysis"))
     files.append(DemoFile(board, "one page for the library board and the partners: no names"))
     files.append(DemoFile(keys, "which rater, file and workbook each key stands for: for you alone"))
+    files.append(DemoFile(plan, "the next action plan: the weakest indicators and disagreements, to agree actions on"))
     counts = status.counts()
     line = (
         f"Status: {counts['valid']} of {counts['roster_rows']} raters valid, {counts['returned with errors']} must fix "

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PartnersheetError, UsageError
-from .files import display_name
+from .files import display_name, inputs_apart_from_outputs
 from .intake.problems import ERROR
 from .intake.read import Submission, Unreadable, read_submission
 from .intake.validate import check_submission
 from .spec import IDENTITY_KEYS, Field, SpecError, Template, TemplateRegistry
+from .workbook.generate import generate, personalise
 
 MAX_CANDIDATE = 99
 
@@ -122,3 +123,21 @@ def _refuse_empty_candidate(
 def identity_values(prefill: Prefill, given: Mapping[str, str]) -> dict[str, str]:
     """Identity for the new workbook: what the command line gives wins over the return's."""
     return {key: given.get(key) or prefill.identity.get(key, "") for key in IDENTITY_KEYS}
+
+
+def write_prefilled(
+    template: Template,
+    source: str | Path,
+    candidate: int,
+    output: str | Path,
+    given: Mapping[str, str] | None = None,
+    *,
+    force: bool = False,
+    created: Any = None,
+    registry: TemplateRegistry | None = None,
+) -> Path:
+    """``new agreement --from SOURCE --candidate N``: write ``output`` pre-filled from a returned table."""
+    inputs_apart_from_outputs([Path(source)], [Path(output)])
+    prefill = prefill_from_return(template, source, candidate, registry)
+    who = personalise(template, identity_values(prefill, given or {}))
+    return generate(template, output, who, force=force, created=created, answers=prefill.answers)

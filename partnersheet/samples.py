@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from .files import atomic_write, slug
+from .prefill import identity_values, prefill_from_return
 from .spec import Template, load_template
 from .workbook.generate import DEFAULT_CREATED, generate_bytes, personalise, workbook_id_for
 
 SAMPLE_DATA = Path(__file__).with_name("sample_returns.toml")
+SAMPLE_TABLE = tomllib.loads(SAMPLE_DATA.read_text(encoding="utf-8"))["table"]["file"]
 NOT_OBSERVED_RATE = 0.04
 
 
@@ -179,6 +181,9 @@ def build_samples(out_dir: str | Path, force: bool = False, roster: Path | None 
         "Partnership table comparing three candidate organizations",
     )
 
+    for name, content, purpose in _plan_and_agreement(data, out / t["file"]):
+        write(name, content, purpose)
+
     # Flawed returns, as they really come back.
     health, food, college = data["partnerships"]
     fall = data["rounds"][1]
@@ -218,4 +223,38 @@ def build_samples(out_dir: str | Path, force: bool = False, roster: Path | None 
         rows = list(asked) + never
         path = atomic_write(roster, roster_csv(rows), force)
         made.append(SampleFile(path, f"Roster of {len(rows)} raters with emails; {len(never)} never returned"))
+    return made
+
+
+def _rows(table: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Table rows as answers: row k's column c is field ``<table>__r<k>__<c>``."""
+    return {f"{table}__r{k}__{c}": v for k, row in enumerate(rows, start=1) for c, v in row.items() if v != ""}
+
+
+def _plan_and_agreement(data: dict[str, Any], table_file: Path) -> list[tuple[str, bytes, str]]:
+    """The filled action plan, and the agreement pre-filled from the table then completed."""
+    plan = load_template("action-plan")
+    p = data["action_plan"]
+    who = personalise(plan, {"library": data["library"], "rater": p["prepared_by"]})
+    answers = {"updated": p["updated"], **_rows("actions", p["rows"])}
+    made = [
+        (
+            p["file"],
+            generate_bytes(
+                plan, who, workbook_id=workbook_id_for(plan, who, p["file"]), created=DEFAULT_CREATED, answers=answers
+            ),
+            "Action plan from the spring round, returned with each action's status",
+        )
+    ]
+    agreement = load_template("agreement")
+    a = data["agreement"]
+    prefill = prefill_from_return(agreement, table_file, a["candidate"])
+    who = personalise(agreement, identity_values(prefill, {}))
+    answers = prefill.answers | a["answers"]
+    for table, rows in a["tables"].items():
+        answers |= _rows(table, rows)
+    content = generate_bytes(
+        agreement, who, workbook_id=workbook_id_for(agreement, who, a["file"]), created=DEFAULT_CREATED, answers=answers
+    )
+    made.append((a["file"], content, f"Agreement with {who.partner}, made from the table's candidate {a['candidate']}"))
     return made

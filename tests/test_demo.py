@@ -6,9 +6,11 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 from click.testing import CliRunner
+from helpers import name_cells
 
 from partnersheet.cli import cli
 from partnersheet.intake.validate import validate_paths
@@ -45,7 +47,7 @@ def test_samples_show_good_and_flawed_returns() -> None:
     good = [f for name, f in by_name.items() if not name.startswith(("flawed-", "renamed-")) and f is not first]
     assert len(good) >= 20 and all(f.status == "valid" for f in good)
     templates = {f.template_id for f in good}
-    assert templates == {"effectiveness", "partnership-table"}
+    assert templates == {"effectiveness", "partnership-table", "agreement", "action-plan"}
     sides = {f.identity["side"] for f in good if f.template_id == "effectiveness"}
     rounds = {f.identity["round"] for f in good if f.template_id == "effectiveness"}
     assert sides == {"Library", "Partner"} and len(rounds) == 3
@@ -78,6 +80,8 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
         target / "problems.xlsx",
         comparison,
         target / "comparison-data.csv",
+        target / "agreement-candidate-1.xlsx",
+        target / "actions.xlsx",
     ):
         assert path.is_file(), path
         assert str(path.relative_to(tmp_path)) in result.output.replace("\\", "/") or path.name in result.output
@@ -123,3 +127,53 @@ def test_public_api_names_the_functions() -> None:
     from partnersheet import compile_paths, generate, read_submission, validate_paths
 
     assert all(callable(f) for f in (compile_paths, generate, read_submission, validate_paths))
+
+
+def typed_rows(path: Path, table: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The filled rows of a returned workbook's table, read from its named cells with openpyxl."""
+    wb = openpyxl.load_workbook(path)
+    where = name_cells(path)
+    rows = []
+    for k in range(1, 100):
+        if f"ps_{table}__r{k}__{columns[0]}" not in where:
+            break
+        row = {c: wb[where[f"ps_{table}__r{k}__{c}"][0]][where[f"ps_{table}__r{k}__{c}"][1]].value for c in columns}
+        if any(v is not None for v in row.values()):
+            rows.append(row)
+    return rows
+
+
+def test_the_demo_turns_a_candidate_into_an_agreement_and_shows_the_returned_plan_and_agreement(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["demo", str(target), "--quiet"]).exit_code == 0
+    # The sample table's first candidate became the agreement's partner, locked like any identity.
+    table = openpyxl.load_workbook(SAMPLES / "partnership-table-riverbend.xlsx")
+    sheet, ref = name_cells(SAMPLES / "partnership-table-riverbend.xlsx")["ps_org1_name"]
+    agreement = target / "agreement-candidate-1.xlsx"
+    a_sheet, a_ref = name_cells(agreement)["ps_partner_name"]
+    assert openpyxl.load_workbook(agreement)[a_sheet][a_ref].value == table[sheet][ref].value
+    # The comparison writes the next action plan.
+    assert openpyxl.load_workbook(target / "actions.xlsx")["Action Plan"]
+    # Each action typed into the sample plan stands beside the indicator (and round) it names.
+    comparison = openpyxl.load_workbook(target / "comparison.xlsx")
+    rows = list(comparison["Indicators"].iter_rows(values_only=True))
+    top = next(i for i, row in enumerate(rows) if row[0] == "Partnership")
+    column = rows[top].index("Action (status, owner, due)")
+    plan = typed_rows(
+        SAMPLES / "action-plan-riverbend.xlsx", "actions", ("partnership", "indicator", "round", "action", "status")
+    )
+    assert len(plan) >= 5
+    for action in plan:
+        wanted = f"{action['partnership']} ({action['round']})" if action["round"] else action["partnership"]
+        beside = [
+            r[column] or "" for r in rows[top + 1 :] if r[1] == action["indicator"] and str(r[0]).startswith(wanted)
+        ]
+        assert beside and all(f"{action['status']}, " in text and action["action"] in text for text in beside), action
+    # The returned agreement is on the Agreements sheet, its partner's commitments beside the table's offer.
+    agreed = [row for row in comparison["Agreements"].iter_rows(values_only=True) if row[0] == "Library: dollars"]
+    sheet, ref = name_cells(SAMPLES / "agreement-riverbend-county-health-department.xlsx")["ps_library_dollars"]
+    committed = openpyxl.load_workbook(SAMPLES / "agreement-riverbend-county-health-department.xlsx")[sheet][ref].value
+    sheet, ref = name_cells(SAMPLES / "partnership-table-riverbend.xlsx")["ps_org1_brings_financial_amount"]
+    assert agreed == [("Library: dollars", committed, table[sheet][ref].value, None, None)]

@@ -15,6 +15,7 @@ from helpers import fill, valid_effectiveness_values
 from test_languages import raw_spec
 
 from partnersheet.compile.core import compile_paths
+from partnersheet.compile.sheets import write_comparison
 from partnersheet.intake.validate import validate_paths
 from partnersheet.spec import SpecError, load_template
 from partnersheet.spec.loader import parse_template
@@ -136,7 +137,11 @@ def test_a_return_validates_and_its_contrasts_score(tmp_path: Path, lang: str) -
     assert batch.problems == []
     sub = batch.submissions[0]
     assert sub.values["level"].value.startswith("Empower")  # stored in English, whatever the language
-    (result,) = compile_paths([path]).instruments
+    results = compile_paths([path]).instruments
+    # Every rating scale of the instrument is summarised on its own, none ignored.
+    rubric_scales = {section.scale for _, section in base.sections() if section.layout == "rubric"}
+    assert [r.instrument.scale.id for r in results] == sorted(rubric_scales, key=list(base.scales).index)
+    (result,) = [r for r in results if r.instrument.scale.id == "sustainable"]
     (partnership,) = result.partnerships
     scores = {r.indicator.id: r.score for r in partnership.indicators}
     assert scores == {
@@ -148,3 +153,42 @@ def test_a_return_validates_and_its_contrasts_score(tmp_path: Path, lang: str) -
     }
     assert partnership.overall == pytest.approx((3 + 3 + 2 + 1) / 4)
     assert partnership.band == "Partly sustainable"  # 2.25: at least 1.5, under 2.5
+
+
+def test_a_sustainability_return_and_effectiveness_returns_compile_into_one_comparison(tmp_path: Path) -> None:
+    sus, eff = load_template("sustainability"), load_template("effectiveness")
+    who = {"partner": "Centro Latino", "rater": "Ana Ruiz", "side": "partner"}
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for template, name in ((sus, "s.xlsx"), (eff, "e1.xlsx")):
+        person = personalise(template, who)
+        values = valid_effectiveness_values(template, **person.as_dict())
+        fill(generate(template, tmp_path / f"blank-{name}", person), values, inbox / name)
+    comparison = compile_paths([inbox], confidentiality="attributed")
+    names = [r.instrument.name for r in comparison.instruments]
+    assert eff.title in names
+    assert sum(n.startswith(sus.title) for n in names) == len(
+        {section.scale for _, section in sus.sections() if section.layout == "rubric"}
+    )
+    out = tmp_path / "comparison.xlsx"
+    write_comparison(comparison, out)
+    summary = [c.value for row in openpyxl.load_workbook(out)["Summary"].iter_rows() for c in row if c.value]
+    for name in names:  # a block per instrument, headed by its name
+        assert any(isinstance(v, str) and v.startswith(name) for v in summary), name
+
+
+def test_what_no_sheet_summarises_is_named_on_the_about_sheet(tmp_path: Path) -> None:
+    sus = load_template("sustainability")
+    person = personalise(sus, {"partner": "Centro Latino", "rater": "Ana Ruiz", "side": "partner"})
+    path = fill(
+        generate(sus, tmp_path / "blank.xlsx", person),
+        valid_effectiveness_values(sus, **person.as_dict()),
+        tmp_path / "s.xlsx",
+    )
+    comparison = compile_paths([path], confidentiality="attributed")
+    level = sus.field("level")  # the spectrum of engagement: a choice, not a rating
+    assert any(level.label in line for line in comparison.unsummarised)
+    out = write_comparison(comparison, tmp_path / "c.xlsx")
+    about = [c.value for row in openpyxl.load_workbook(out)["About"].iter_rows() for c in row if c.value]
+    assert "Answers on the Data sheet only" in about
+    assert any(isinstance(v, str) and level.label in v for v in about)

@@ -85,6 +85,8 @@ WORKBOOKS = (
     "demo-blank-sustainability",
     "demo-problems",
     "demo-comparison",
+    "demo-agreement-from-table",
+    "demo-action-plan",
     "demo-board",
     "status-report",
 )
@@ -234,6 +236,8 @@ def written_workbooks(root: Path) -> Written:
         paths[f"demo-blank-{template.id}"] = demo / "blank" / f"{template.id}.xlsx"
     paths["demo-problems"] = demo / "problems.xlsx"
     paths["demo-comparison"] = demo / "comparison.xlsx"
+    paths["demo-agreement-from-table"] = demo / "agreement-candidate-1.xlsx"
+    paths["demo-action-plan"] = demo / "actions.xlsx"
     paths["demo-board"] = demo / "board.xlsx"
     assert set(paths) == set(WORKBOOKS)
     returns = sorted(p for p in (demo / "returned").glob("*.xlsx") if "cut-short" not in p.name)

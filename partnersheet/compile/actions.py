@@ -6,23 +6,35 @@ a row of the built-in ``action-plan`` template with the partnership, round, indi
 found (score, band, the gap between sides or raters). The agreed action, owner, side, due date,
 status and measure are left for the partners to fill in; returned, the plan is an ordinary
 workbook that validates and compiles.
+
+Given back to a later compile (it is a return like any other), each filled row becomes an
+``Action``: matched to the indicators it addresses by partnership and indicator (and round when
+the row names one), never by position, and overdue when its due date is before the compile date
+and its status is not Done or Dropped. A row naming nothing known is kept, with the reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..files import atomic_write, check_writable
+from ..files import atomic_write, check_writable, display_name
+from ..intake.read import Submission
 from ..spec import TemplateRegistry, as_registry
 from ..workbook.generate import Personalisation, document_date, generate_bytes
-from .core import Comparison
 from .scores import IndicatorResult, InstrumentResult, PartnershipResult
+
+if TYPE_CHECKING:  # core imports this module to follow returned plans up
+    from .core import Comparison
 
 ACTION_PLAN = "action-plan"
 TABLE = "actions"
 LOW_BANDS = 2
+COLUMNS = ("partnership", "indicator", "round", "found", "action", "owner", "side", "due", "status", "measure")
+CLOSED = ("Done", "Dropped")  # the statuses of the template's list that end an action
 
 
 @dataclass(frozen=True)
@@ -87,3 +99,177 @@ def write_action_plan(
     data = generate_bytes(template, who, created=document_date(), answers=answers)
     atomic_write(path, data, force)
     return ActionPlan(path, min(len(rows), table.rows), max(0, len(rows) - table.rows))
+
+
+# --- a returned plan, given to a later compile ----------------------------------------------------
+
+Target = tuple[str, str, str, str]
+"""(template id, partnership key, round key, indicator id): one row of the Indicators sheet."""
+
+
+def match_key(text: Any) -> str:
+    """Case and spaces do not matter when an action names a partnership, an indicator or a round."""
+    return "".join(str(text or "").split()).casefold()
+
+
+@dataclass(frozen=True)
+class Action:
+    """One filled row of a returned action plan, where it was typed, and what it addresses."""
+
+    partnership: str
+    indicator: str
+    round: str
+    action: str
+    owner: str
+    side: str
+    due: date | None
+    status: str
+    measure: str
+    file: str
+    cell: str  # "Sheet!B12": the row's partnership cell, as returned
+    criterion: str = ""  # when the row names "indicator: criterion"
+    beside: tuple[str, ...] = ()  # the Indicators rows it is shown beside, as "partnership: indicator"
+    unmatched: str = ""  # why it is shown beside nothing ("" when matched)
+    days_overdue: int | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_overdue is not None
+
+    def line(self) -> str:
+        """The action as one line beside its indicator: status, owner, due, then the action."""
+        head = [self.status or "No status"]
+        if self.owner:
+            head.append(self.owner)
+        if self.due is not None:
+            late = self.days_overdue
+            head.append(
+                f"due {self.due.isoformat()}" + (f" (overdue by {late} day{'s' * (late != 1)})" if late else "")
+            )
+        where = f"[{self.criterion}] " if self.criterion else ""
+        return f"{where}{', '.join(head)}: {self.action}"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Every action of the returned plans, as of the compile date, and where each is shown."""
+
+    as_of: date
+    actions: tuple[Action, ...]
+    targets: dict[Target, tuple[Action, ...]] = field(repr=False)
+
+    def beside(self, template_id: str, partner: str, round_: str, indicator_id: str) -> tuple[Action, ...]:
+        """The actions addressing one indicator of one partnership's round."""
+        return self.targets.get((template_id, match_key(partner), match_key(round_), indicator_id), ())
+
+    def text_beside(self, template_id: str, partner: str, round_: str, indicator_id: str) -> str:
+        return "\n".join(a.line() for a in self.beside(template_id, partner, round_, indicator_id))
+
+    @property
+    def overdue(self) -> list[Action]:
+        """Overdue actions, the longest overdue first."""
+        return sorted((a for a in self.actions if a.overdue), key=lambda a: -(a.days_overdue or 0))
+
+    @property
+    def unmatched(self) -> list[Action]:
+        return [a for a in self.actions if a.unmatched]
+
+    def masked(self, scrub: Callable[[Any], Any]) -> FollowUp:
+        """As a confidential comparison shows it: ``scrub`` turns file names into keys and takes
+        raters' names out of every text (an owner who rated becomes ``[name]``)."""
+        new = {
+            id(a): replace(
+                a,
+                **{k: scrub(getattr(a, k)) for k in ("indicator", "action", "owner", "measure", "file", "unmatched")},
+            )
+            for a in self.actions
+        }
+        targets = {k: tuple(new[id(a)] for a in v) for k, v in self.targets.items()}
+        return FollowUp(self.as_of, tuple(new[id(a)] for a in self.actions), targets)
+
+
+def _text(sub: Submission, fid: str) -> str:
+    v = sub.values.get(fid)
+    if v is None or v.empty:
+        return ""
+    return " ".join(str(v.value if isinstance(v.value, str) else v.text).split())
+
+
+def _rows(sub: Submission) -> Iterable[tuple[dict[str, Any], str]]:
+    """The plan's filled rows (by record: a sorted table reads back whole), with each row's first cell."""
+    table = next(s for s in sub.template.tables() if s.id == TABLE)
+    for k in range(1, table.rows + 1):
+        ids = {c: f"{TABLE}__r{k}__{c}" for c in COLUMNS}
+        if all(sub.values.get(fid) is None or sub.values[fid].empty for fid in ids.values()):
+            continue
+        first = sub.values.get(ids["partnership"])
+        cell = f"{first.sheet}!{first.cell}" if first is not None else ""
+        due = sub.value(ids["due"])
+        row = {c: _text(sub, fid) for c, fid in ids.items()} | {"due": due if isinstance(due, date) else None}
+        yield row, cell
+
+
+def follow_up(instruments: list[InstrumentResult], subs: Iterable[Submission], as_of: date) -> FollowUp | None:
+    """The actions of the returned plans among ``subs`` (None when there are none), matched to indicators."""
+    plans = [s for s in subs if s.template_id == ACTION_PLAN]
+    if not plans:
+        return None
+    # Where an indicator (or one of its criteria) of a partnership's round is: by its words.
+    known: dict[tuple[str, str], list[tuple[Target, str, str, str]]] = {}
+    partners: set[str] = set()
+    for result in instruments:
+        tid = result.instrument.template.id
+        for p in result.partnerships:
+            if not p.partner:
+                continue
+            partners.add(match_key(p.partner))
+            for ind in p.indicators:
+                target = (tid, match_key(p.partner), match_key(p.round), ind.indicator.id)
+                shown = f"{p.label}: {ind.indicator.label}"
+                names = [(ind.indicator.label, "")] + [
+                    (f"{ind.indicator.label}: {c.label}", c.label) for c in ind.indicator.criteria
+                ]
+                for name, criterion in names:
+                    known.setdefault((match_key(p.partner), match_key(name)), []).append(
+                        (target, shown, criterion, p.round)
+                    )
+    actions: list[Action] = []
+    targets: dict[Target, list[Action]] = {}
+    for sub in sorted(plans, key=lambda s: s.file):
+        for row, cell in _rows(sub):
+            places = known.get((match_key(row["partnership"]), match_key(row["indicator"])), [])
+            if row["round"]:
+                places = [p for p in places if match_key(p[3]) == match_key(row["round"])]
+            why = "" if places else _why_unmatched(row, partners, known)
+            due = row["due"]
+            late = (as_of - due).days if due is not None and due < as_of and row["status"] not in CLOSED else None
+            action = Action(
+                row["partnership"],
+                row["indicator"],
+                row["round"],
+                row["action"],
+                row["owner"],
+                row["side"],
+                due,
+                row["status"],
+                row["measure"],
+                display_name(sub.file),
+                cell,
+                criterion=places[0][2] if places else "",
+                beside=tuple(shown for _, shown, _, _ in places),
+                unmatched=why,
+                days_overdue=late,
+            )
+            actions.append(action)
+            for target, _, _, _ in places:
+                targets.setdefault(target, []).append(action)
+    return FollowUp(as_of, tuple(actions), {k: tuple(v) for k, v in targets.items()})
+
+
+def _why_unmatched(row: dict[str, Any], partners: set[str], known: dict[tuple[str, str], Any]) -> str:
+    partner, indicator = match_key(row["partnership"]), match_key(row["indicator"])
+    if partner not in partners:
+        return f"no assessment of {row['partnership']!r} among the inputs"
+    if (partner, indicator) not in known:
+        return f"{row['partnership']!r} has no indicator {row['indicator']!r}"
+    return f"{row['partnership']!r} was not assessed in round {row['round']!r}"

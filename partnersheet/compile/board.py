@@ -122,7 +122,7 @@ def _instrument(
     scale = res.instrument.scale
     top = max(level.score for level in scale.levels)
     last = len(widths) - 1
-    book.merged_text(ws, row, 0, row, last, res.instrument.template.title, st.section)
+    book.merged_text(ws, row, 0, row, last, res.instrument.name, st.section)
     row += 1
     headers = ["Partnership", "Latest round", "Score", "Band", "Finding"]
     headers += [f"{side} raters" for side in sides] if sides else ["Raters"]
@@ -180,7 +180,7 @@ def _instrument(
     height = max(CHART_HEIGHT, 60 + 28 * len(found))
     chart.set_size({"width": sum(int(w * 7 + 0.5) + 5 for w in widths), "height": height})
     alt = (
-        f"Bar chart of the overall {res.instrument.template.title} score of each partnership's latest round, on a "
+        f"Bar chart of the overall {res.instrument.name} score of each partnership's latest round, on a "
         f"scale from {min(0.0, low):g} to {top:g}. The same scores are in the Score column of the table above."
     )
     ws.insert_chart(row, 0, chart, {"x_offset": 0, "y_offset": 4, "object_position": 3, "description": alt})

@@ -26,6 +26,7 @@ from ..errors import UsageError
 from ..files import display_basename, display_name
 from ..intake.validate import FileReport
 from ..spec import Template
+from .agreements import masked_agreement
 from .core import TIDY_KEYS, Comparison
 from .pseudonyms import FILE, RATER, WORKBOOK, Pseudonyms
 from .scores import (
@@ -281,6 +282,8 @@ def shown(c: Comparison, override: str | None = None) -> Comparison:
         applied=applied,
         mask=mask,
         names=names,
+        actions=c.actions.masked(scrub) if c.actions is not None else None,
+        agreements=[masked_agreement(a, scrub) for a in c.agreements],
     )
 
 

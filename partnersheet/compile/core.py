@@ -32,6 +32,8 @@ from ..rounds.order import RoundOrder, order_rounds
 from ..spec import Template, TemplateRegistry, as_registry
 from ..workbook.generate import document_date
 from ..workbook.xlsx_out import csv_safe
+from .actions import FollowUp, follow_up
+from .agreements import AgreementSummary, agreement_summaries, summarised_fields
 from .candidates import CandidateTable, candidate_tables
 from .scores import (
     EXCLUDED,
@@ -39,7 +41,7 @@ from .scores import (
     EvidenceRow,
     InstrumentResult,
     evidence_rows,
-    instrument_for,
+    instruments_for,
     key_of,
     score_instrument,
     who_of,
@@ -104,7 +106,12 @@ class Comparison:
     templates: list[tuple[str, str, str, dict[str, int]]]
     """(template id, title, current version, {version seen: submissions})"""
     version_notes: list[str] = field(default_factory=list)
+    unsummarised: list[str] = field(default_factory=list)
+    """Questions no sheet summarises (their answers are on the Data sheet only), in words."""
     """What differs between the versions compiled together, in words."""
+    actions: FollowUp | None = None
+    """The actions of returned action plans (None when none was among the inputs)."""
+    agreements: list[AgreementSummary] = field(default_factory=list)
     rounds: RoundOrder = field(default_factory=lambda: RoundOrder((), ""))
     """Every round among the returns, first to last."""
     trends: list[InstrumentTrends] = field(default_factory=list)
@@ -272,8 +279,7 @@ def compile_batch(
     evidence: list[EvidenceRow] = []
     for tid in sorted(by_id):
         template = by_id[tid]
-        instrument = instrument_for(template)
-        if instrument is not None:
+        for instrument in instruments_for(template):
             mine = by_template.get(tid, [])
             result = score_instrument(instrument, mine, rounds)
             instruments.append(result)
@@ -307,9 +313,10 @@ def compile_batch(
             if sub.template_id == tid:
                 seen[sub.template_version] = seen.get(sub.template_version, 0) + 1
         versions.append((tid, by_id[tid].title, by_id[tid].version, dict(sorted(seen.items()))))
+    compiled_at = compiled_at or document_date(stamp_now=True)
     return Comparison(
         batch=batch,
-        compiled_at=compiled_at or document_date(stamp_now=True),
+        compiled_at=compiled_at,
         submissions=subs,
         excluded=excluded,
         instruments=instruments,
@@ -318,9 +325,35 @@ def compile_batch(
         inputs=inputs,
         templates=versions,
         version_notes=[note for tid in sorted(merged) for note in merged[tid].notes()],
+        unsummarised=[line for tid in sorted(by_id) for line in data_only(by_id[tid])],
+        actions=follow_up(instruments, included, compiled_at.date()),
+        agreements=agreement_summaries(included, compiled_at.date()),
         rounds=rounds,
         trends=trends,
     )
+
+
+def data_only(template: Template) -> list[str]:
+    """What a template asks that no summary sheet shows: named, so nothing is ignored silently.
+
+    Rated criteria and their notes are instruments; comments go to Evidence; candidate blocks to
+    Candidates; tables are records (agreements, action plans); identity fields say whose return it is.
+    Anything else (a level chosen from a list, a date, a number outside those) is on the Data sheet only.
+    """
+    shown = {f.id for instrument in instruments_for(template) for ind in instrument.indicators for f in ind.criteria}
+    shown |= {f.id for instrument in instruments_for(template) for ind in instrument.indicators for f in ind.notes}
+    shown |= {f.id for f in template.fields if f.kind.note or f.identity or f.kind.dated}
+    shown |= summarised_fields(template)  # the Agreements sheet's commitments
+    shown |= {
+        f.id for _, section in template.sections() if section.layout in ("blocks", "table") for f in section.fields
+    }
+    lines = []
+    for _, section in template.sections():
+        missing = [f for f in section.fields if f.id not in shown]
+        if missing:
+            labels = ", ".join(repr(f.full_label) for f in missing)
+            lines.append(f"{template.title}, {section.title}: {labels}: on the Data sheet only, not summarised.")
+    return lines
 
 
 # --- the tidy table as CSV or JSON --------------------------------------------------------------

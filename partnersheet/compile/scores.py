@@ -86,6 +86,11 @@ class Instrument:
     indicators: tuple[Indicator, ...]
     comments: tuple[Field, ...]
     sides: tuple[str, ...]
+    title: str = ""  # the template's title, with the scale's when a template rates on several
+
+    @property
+    def name(self) -> str:
+        return self.title or self.template.title
 
     @property
     def step(self) -> float:
@@ -98,27 +103,43 @@ class Instrument:
         return (high - low) / self.step
 
 
-def instrument_for(template: Template) -> Instrument | None:
-    """The rubric sections of a template as an Instrument, or None if it has no rubric."""
+def instruments_for(template: Template) -> list[Instrument]:
+    """The rubric sections of a template as instruments: one per rating scale they use.
+
+    A template may rate on several scales (the sustainability check rates contrasts, behaviours and
+    benefits differently); each scale is its own instrument, scored and shown on its own. Comments
+    outside every rubric belong to the first.
+    """
     rubrics = [section for _, section in template.sections() if section.layout == "rubric" and section.scale]
-    if not rubrics:
-        return None
-    scale_id = rubrics[0].scale
-    assert scale_id is not None
-    indicators: list[Indicator] = []
-    in_indicators: set[str] = set()
-    for section in rubrics:
-        if section.scale != scale_id:
-            continue
-        for group in section.groups:
-            criteria = tuple(f for f in group.fields if f.kind.scored)
-            notes = tuple(f for f in group.fields if f.kind.note)
-            indicators.append(Indicator(group.id, group.label, criteria, notes))
-            in_indicators.update(f.id for f in group.fields)
-    comments = tuple(f for f in template.fields if f.kind.note and f.id not in in_indicators)
+    scale_ids = list(dict.fromkeys(section.scale for section in rubrics if section.scale))
     side_field = template.identity_field("side")
     sides = template.options(side_field) if side_field is not None else ()
-    return Instrument(template, template.scales[scale_id], tuple(indicators), comments, sides)
+    in_indicators = {f.id for section in rubrics for f in section.fields}
+    comments = tuple(f for f in template.fields if f.kind.note and f.id not in in_indicators)
+    found = []
+    for n, scale_id in enumerate(scale_ids):
+        mine = [section for section in rubrics if section.scale == scale_id]
+        indicators = tuple(
+            Indicator(
+                group.id,
+                group.label,
+                tuple(f for f in group.fields if f.kind.scored),
+                tuple(f for f in group.fields if f.kind.note),
+            )
+            for section in mine
+            for group in section.groups
+        )
+        title = template.title if len(scale_ids) == 1 else f"{template.title}: {template.scales[scale_id].title}"
+        found.append(
+            Instrument(template, template.scales[scale_id], indicators, comments if n == 0 else (), sides, title)
+        )
+    return found
+
+
+def instrument_for(template: Template) -> Instrument | None:
+    """The first instrument of a template (its first rating scale), or None if it has no rubric."""
+    found = instruments_for(template)
+    return found[0] if found else None
 
 
 # --- computed results ---------------------------------------------------------------------------

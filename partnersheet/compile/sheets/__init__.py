@@ -16,6 +16,8 @@ from ...files import atomic_write_with
 from ...workbook.xlsx_out import OutputBook
 from ..core import Comparison
 from .about import draw_about
+from .actions import draw_actions
+from .agreements import draw_agreements
 from .candidates import draw_candidates
 from .data import draw_data
 from .evidence import draw_evidence
@@ -36,6 +38,8 @@ SHEETS: tuple[Callable[[OutputBook, Styles, Comparison], None], ...] = (
     draw_indicators,
     draw_perspectives,
     draw_candidates,
+    draw_agreements,
+    draw_actions,
     draw_evidence,
     draw_data,
     draw_problems,

@@ -51,6 +51,13 @@ def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
         book.merged_text(ws, row, 1, row, 2, title, st.wrap)
         book.write_cell(ws, row, 3, version, st.text)
         book.write_cell(ws, row, 4, ", ".join(f"{v or '?'} ({n})" for v, n in seen.items()), st.text)
+    if c.unsummarised:
+        row += 2
+        ws.write_string(row, 0, "Answers on the Data sheet only", st.subheading)
+        for line in c.unsummarised:
+            row += 1
+            book.merged_text(ws, row, 0, row, 7, line, st.note)
+            ws.set_row(row, fit_height(line, sum(widths), 1))
     if c.version_notes:
         row += 2
         ws.write_string(row, 0, "Versions compiled together", st.subheading)

@@ -7,6 +7,7 @@ from typing import Any
 from ...workbook.style import fit_height
 from ...workbook.xlsx_out import OutputBook
 from ..core import Comparison
+from .actions import actions_note
 from .frame import TABLE_TOP, framed_sheet, header_row
 from .styles import Styles
 
@@ -25,6 +26,7 @@ HEADERS = (
     "For discussion",
 )
 WIDTHS = (30, 30, 8, 17, 8, 8, 9, 8, 8, 8, 13, 50)
+ACTION = ("Action (status, owner, due)", 60)  # shown when returned action plans are among the inputs
 
 
 def draw_indicators(book: OutputBook, st: Styles, c: Comparison) -> None:
@@ -37,12 +39,16 @@ def draw_indicators(book: OutputBook, st: Styles, c: Comparison) -> None:
     )
     if c.version_notes:
         note += " " + " ".join(c.version_notes)
-    ws = framed_sheet(book, st, "Indicators", "Indicators by partnership", note, WIDTHS)
-    rows = [(p, r) for res in instruments for p in res.partnerships for r in p.indicators]
+    follow = c.actions
+    headers, widths = ((*HEADERS, ACTION[0]), (*WIDTHS, ACTION[1])) if follow else (HEADERS, WIDTHS)
+    if follow:
+        note += " " + actions_note(follow)
+    ws = framed_sheet(book, st, "Indicators", "Indicators by partnership", note, widths)
+    rows = [(res, p, r) for res in instruments for p in res.partnerships for r in p.indicators]
     top = TABLE_TOP
-    header_row(ws, st, top, HEADERS, WIDTHS, len(rows))
+    header_row(ws, st, top, headers, widths, len(rows))
     row = top
-    for p, r in rows:
+    for res, p, r in rows:
         row += 1
         flag = "; ".join(f"{label} ({gap:g} levels apart)" for label, gap in r.flagged)
         values: tuple[Any, ...] = (
@@ -55,10 +61,19 @@ def draw_indicators(book: OutputBook, st: Styles, c: Comparison) -> None:
         )
         for col, (value, fmt) in enumerate(zip(values, fmts, strict=True)):
             book.write_cell(ws, row, col, value, fmt)
-        texts = ((p.label, WIDTHS[0]), (r.indicator.label, WIDTHS[1]), (flag, WIDTHS[-1]))
+        texts = [(p.label, WIDTHS[0]), (r.indicator.label, WIDTHS[1]), (flag, WIDTHS[-1])]
+        if follow:
+            mine = follow.beside(res.instrument.template.id, p.partner, p.round, r.indicator.id)
+            text = "\n".join(a.line() for a in mine)
+            book.write_cell(ws, row, len(HEADERS), text, st.flag if any(a.overdue for a in mine) else st.wrap)
+            texts.append((text, ACTION[1]))
         ws.set_row(row, max(fit_height(text, width) for text, width in texts))
     if rows:
-        for res in instruments:
-            st.score_scale(ws, top + 1, 2, row, 2, res.instrument.scale)
+        first = top + 1
+        for res in instruments:  # each instrument's rows coloured on its own scale
+            count = sum(len(p.indicators) for p in res.partnerships)
+            if count:
+                st.score_scale(ws, first, 2, first + count - 1, 2, res.instrument.scale)
+            first += count
     else:
         ws.write_string(top + 1, 0, "No rated assessments among the inputs.", st.note_plain)

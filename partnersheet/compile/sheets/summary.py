@@ -54,7 +54,7 @@ def scale_notes(instrument: Instrument) -> list[str]:
     """How the scores of an instrument are computed, in words taken from its spec."""
     scale = instrument.scale
     levels = ", ".join(f"{level.label} = {level.score:g}" for level in scale.levels)
-    lines = [f"{instrument.template.title}: each rating scores {levels}."]
+    lines = [f"{instrument.name}: each rating scores {levels}."]
     if scale.not_observed:
         lines.append(f"'{scale.not_observed}' and answers with problems are not counted.")
     lines.append(
@@ -149,7 +149,7 @@ def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
         ws.set_column(col, col, width)
     page = _Page(ws, widths)
     last = columns - 1
-    title = results[0].instrument.template.title if len(results) == 1 else "Partnership comparison"
+    title = results[0].instrument.name if len(results) == 1 else "Partnership comparison"
     ws.merge_range(0, 0, 0, last, f"{title}: comparison", st.title)
     page.set_row(0, 26)
     included = c.compiled - len(c.excluded)
@@ -167,6 +167,10 @@ def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
         ws.write_string(row, 0, "No rated assessments among the inputs.", st.note_plain)
         row += 1
     for t in results:
+        if len(results) > 1:  # several instruments: each block is headed by its name
+            ws.merge_range(row, 0, row, last, t.instrument.name, st.subheading)
+            page.set_row(row, fit_height(t.instrument.name, sum(widths), bold=True))
+            row += 1
         row = _instrument_block(book, st, page, t, row)
     page_footer = footer(f"partnersheet {c.tool_version}", f"Compiled {c.compiled_at:%Y-%m-%d}")
     page.print_setup(row, sum(len(t.partnerships) * (1 + t.over_time) for t in results), page_footer)
@@ -267,7 +271,7 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, t: InstrumentTr
     # Alt text for screen readers: what the chart shows, and where the same numbers are as text.
     names = ", ".join(ind.label for ind in instrument.indicators)
     alt = (
-        f"Column chart of {instrument.template.title} indicator scores by partnership, from {min(0.0, low):g} to "
+        f"Column chart of {instrument.name} indicator scores by partnership, from {min(0.0, low):g} to "
         f"{high:g}, one column per indicator ({names}). The same scores are in the table above the chart."
     )
     options = {"x_offset": 0, "y_offset": 4, "object_position": 3, "description": alt}
