@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import openpyxl
 import pytest
 from rounds_data import write_rounds
 
+from partnersheet.compile.confidential import Scrubber
 from partnersheet.compile.core import TIDY_KEYS, compile_paths, tidy_csv
 from partnersheet.compile.sheets import data, write_comparison
 from partnersheet.compile.sheets.rows import Body, RowsSheet
@@ -87,3 +89,17 @@ def test_the_comparison_is_streamed_through_a_file_beside_the_output(
     assert seen and all(not in_memory and tmpdir == str(out.parent) for in_memory, tmpdir in seen)
     assert [p.name for p in out.parent.iterdir()] == ["comparison.xlsx"]  # no temporary file left behind
     assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+
+
+def test_file_names_are_found_in_texts_among_thousands_of_inputs() -> None:
+    """Confidential runs replace file names typed in any text by keys, in one pass per text."""
+    files = {f"/in/returned_{n:05d}.xlsx": f"F-{n}" for n in range(10_000)}
+    files |= {f"returned_{n:05d}.xlsx": f"F-{n}" for n in range(10_000)}
+    files["/in/odd name"] = "F-odd"
+    scrub = Scrubber(["Ana Ames"], files)
+    text = "see /in/returned_00042.xlsx and returned_09999.xlsx, not returned_1.xlsx; /in/odd name by Ana Ames"
+    assert scrub(text) == "see F-42 and F-9999, not returned_1.xlsx; F-odd by [name]"
+    start = time.perf_counter()
+    for n in range(2_000):
+        scrub(f"note {n} without any file name, typed at some length by a rater " * 3)
+    assert time.perf_counter() - start < 2.0  # each text is searched for the few endings, not 20,000 names

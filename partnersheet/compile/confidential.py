@@ -41,6 +41,7 @@ from .scores import (
 from .trends import trends_of
 
 CONFIDENTIAL, ATTRIBUTED = "confidential", "attributed"
+_TAIL = 4  # file names are found in texts by their last this many characters
 MODES = (CONFIDENTIAL, ATTRIBUTED)
 NAME_REMOVED = "[name]"
 
@@ -125,7 +126,17 @@ class Scrubber:
         words = sorted({key_of(n) for n in names if len(key_of(n)) >= 3}, key=len, reverse=True)
         parts = [r"\s+".join(map(re.escape, w.split())) for w in words]
         self._names = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE) if parts else None
-        self._files = sorted(files.items(), key=lambda kv: len(kv[0]), reverse=True)
+        # File names indexed by how they end (".xlsx") and their length: a text is searched for the
+        # few endings, and only where one occurs for a name, whatever the number of inputs (checking
+        # each of 10,000 names in every text made compile quadratic).
+        self._files: dict[str, dict[int, dict[str, str]]] = {}
+        self._short: list[tuple[str, str]] = []
+        for name, key in sorted(files.items(), key=lambda kv: len(kv[0]), reverse=True):
+            if len(name) >= _TAIL:
+                self._files.setdefault(name[-_TAIL:], {}).setdefault(len(name), {})[name] = key
+            elif name:
+                self._short.append((name, key))
+        self._lengths = {tail: sorted(by_length, reverse=True) for tail, by_length in self._files.items()}
         self._done: dict[str, str] = {}  # most texts repeat (labels, ratings): each is scrubbed once
 
     def __call__(self, value: Any) -> Any:
@@ -134,13 +145,36 @@ class Scrubber:
         found = self._done.get(value)
         if found is not None:
             return found
-        text = value
-        for name, key in self._files:
-            if name in text:
-                text = text.replace(name, key)
+        text = self._file_keys(value)
         text = self._names.sub(NAME_REMOVED, text) if self._names is not None else text
         if len(self._done) < 200_000:
             self._done[value] = text
+        return text
+
+    def _file_keys(self, text: str) -> str:
+        """Each file name in ``text`` -> its key (the longest name where several end at one place)."""
+        found: list[tuple[int, int, str]] = []  # (start, end, key)
+        for tail, by_length in self._files.items():
+            at = text.find(tail)
+            while at >= 0:
+                end = at + _TAIL
+                for length in self._lengths[tail]:
+                    key = by_length[length].get(text[end - length : end]) if length <= end else None
+                    if key is not None:
+                        found.append((end - length, end, key))
+                        break
+                at = text.find(tail, at + 1)
+        if found:
+            parts: list[str] = []
+            last = 0
+            for start, end, key in sorted(found, key=lambda m: (m[0], m[0] - m[1])):
+                if start >= last:  # overlapping matches: the earlier (then longer) one wins
+                    parts += [text[last:start], key]
+                    last = end
+            text = "".join(parts) + text[last:]
+        for name, key in self._short:
+            if name in text:
+                text = text.replace(name, key)
         return text
 
 
