@@ -81,6 +81,15 @@ def _rename_sheet(data: bytes, old: str, new: str) -> bytes:
     return out.getvalue()
 
 
+def _in_view(view: Template, field_id: str, value: Any) -> Any:
+    """An English choice or rating as the workbook's language shows it (the option at the same place)."""
+    f = view.fields_by_id.get(field_id)
+    if f is None or not isinstance(value, str) or view.lang == view.base.lang:
+        return value
+    english = view.base.options(view.base.field(field_id))
+    return view.options(f)[english.index(value)] if value in english else value
+
+
 def _email(name: str) -> str:
     """'Dr. Lena Ortiz' -> 'lena.ortiz@example.org' (example.org is reserved for examples)."""
     words = [w.lower() for w in re.findall(r"[A-Za-z]+", name) if w.lower() != "dr"]
@@ -120,9 +129,15 @@ def build_samples(out_dir: str | Path, force: bool = False, roster: Path | None 
         saved: datetime = DEFAULT_CREATED,
         sent_as: str = "",
     ) -> tuple[str, bytes]:
-        """One returned rubric; ``saved`` is when it was last saved, ``sent_as`` the file it was first sent as."""
+        """One returned rubric; ``saved`` is when it was last saved, ``sent_as`` the file it was first sent as.
+
+        A rater with ``lang`` fills the workbook in that language: its lists offer their words, and the
+        ratings are chosen from them (the same levels, so the same scores).
+        """
+        view = rubric.in_language(rater.get("lang", rubric.lang))
+        answers = {k: _in_view(view, k, v) for k, v in answers.items()}
         who = personalise(
-            rubric,
+            view,
             {
                 "library": data["library"],
                 "partner": partnership["partner"],
@@ -131,10 +146,10 @@ def build_samples(out_dir: str | Path, force: bool = False, roster: Path | None 
                 "round": round_["label"],
             },
         )
-        asked[(who.partner, who.rater, who.side, who.round)] = None
+        asked[(who.partner, who.rater, rater["side"], who.round)] = None  # the roster in English
         name = "-".join(["effectiveness", slug(who.partner), slug(who.rater), slug(who.round)]) + ".xlsx"
-        workbook_id = workbook_id_for(rubric, who, sent_as or name)
-        content = generate_bytes(rubric, who, workbook_id=workbook_id, created=saved, answers=answers)
+        workbook_id = workbook_id_for(view, who, sent_as or name)
+        content = generate_bytes(view, who, workbook_id=workbook_id, created=saved, answers=answers)
         return name, content
 
     fix = data["corrected"]

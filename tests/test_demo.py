@@ -48,7 +48,9 @@ def test_samples_show_good_and_flawed_returns() -> None:
     assert len(good) >= 20 and all(f.status == "valid" for f in good)
     templates = {f.template_id for f in good}
     assert templates == {"effectiveness", "partnership-table", "agreement", "action-plan"}
-    sides = {f.identity["side"] for f in good if f.template_id == "effectiveness"}
+    good_files = {f.file for f in good if f.template_id == "effectiveness"}
+    # as read (the language-neutral value): a Spanish workbook stamps its side in Spanish
+    sides = {s.values["side"].value for s in batch.submissions if s.file in good_files}
     rounds = {f.identity["round"] for f in good if f.template_id == "effectiveness"}
     assert sides == {"Library", "Partner"} and len(rounds) == 3
     # two partnerships over three rounds, and raters who left or joined between rounds
@@ -177,3 +179,29 @@ def test_the_demo_turns_a_candidate_into_an_agreement_and_shows_the_returned_pla
     committed = openpyxl.load_workbook(SAMPLES / "agreement-riverbend-county-health-department.xlsx")[sheet][ref].value
     sheet, ref = name_cells(SAMPLES / "partnership-table-riverbend.xlsx")["ps_org1_brings_financial_amount"]
     assert agreed == [("Library: dollars", committed, table[sheet][ref].value, None, None)]
+
+
+def test_spanish_returns_from_a_partner_rater_count_like_english_ones() -> None:
+    """A partner rater filled her workbooks in Spanish: they validate, their ratings are read as the
+    English levels at the same place in the list, and they are in the scores."""
+    from partnersheet.compile.core import compile_paths
+    from partnersheet.spec import load_template
+
+    batch = validate_paths([SAMPLES])
+    spanish = [s for s in batch.submissions if s.lang == "es"]
+    assert spanish and all(batch.problems_for(s.file) == [] for s in spanish)
+    eff = load_template("effectiveness")
+    es = eff.in_language("es")
+    for sub in spanish:
+        assert sub.values["side"].value == "Partner"
+        for f in eff.fields:
+            if f.kind.scored and sub.values[f.id].value is not None:
+                typed = openpyxl.load_workbook(sub.file)
+                ((sheet, ref),) = typed.defined_names[f.name].destinations
+                shown = typed[sheet][ref.replace("$", "")].value
+                assert shown in es.options(es.field(f.id))  # typed in Spanish
+                position = es.options(es.field(f.id)).index(shown)
+                assert sub.values[f.id].value == eff.options(f)[position]  # read as the English level
+    comparison = compile_paths([SAMPLES], confidentiality="attributed")
+    counted = {s.file for s in comparison.submissions if comparison.status_of(s) == "ok"}
+    assert {s.file for s in spanish} <= counted
