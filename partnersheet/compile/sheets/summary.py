@@ -8,6 +8,7 @@ shows it larger.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...spec import Scale
@@ -251,23 +252,7 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, t: InstrumentTr
                 "gap": 60,
             }
         )
-    low = min(level.score for level in scale.levels)
-    high = max(level.score for level in scale.levels)
-    chart.set_title({"name": "Indicator scores by partnership", "name_font": {"size": 11, "color": NAVY}})
-    chart.set_y_axis(
-        {
-            "min": min(0.0, low),
-            "max": high,
-            "major_unit": instrument.step,
-            "num_format": "0",
-            "major_gridlines": {"visible": True, "line": {"color": CHART_GRID}},
-            "num_font": {"size": 9},
-        }
-    )
-    chart.set_x_axis({"num_font": {"size": 9}})
-    chart.set_legend({"position": "bottom", "font": {"size": 9}})
-    width_px = sum(int(w * 7 + 0.5) + 5 for w in widths)
-    chart.set_size({"width": width_px, "height": CHART_HEIGHT})
+    low, high = _frame_score_chart(chart, "Indicator scores by partnership", instrument, widths)
     # Alt text for screen readers: what the chart shows, and where the same numbers are as text.
     names = ", ".join(ind.label for ind in instrument.indicators)
     alt = (
@@ -313,9 +298,24 @@ def _by_round(book: OutputBook, st: Styles, page: _Page, t: InstrumentTrends, ro
                 "marker": {"type": "circle", "size": 6, "fill": {"color": colour}, "border": {"color": colour}},
             }
         )
-    low = min(level.score for level in scale.levels)
-    high = max(level.score for level in scale.levels)
-    chart.set_title({"name": "Overall score by round", "name_font": {"size": 11, "color": NAVY}})
+    low, high = _frame_score_chart(chart, "Overall score by round", instrument, widths)
+    chart.show_blanks_as("span")
+    alt = (
+        f"Line chart of each partnership's overall {instrument.template.title} score by round, from "
+        f"{min(0.0, low):g} to {high:g}, rounds in order: {', '.join(t.rounds)}; one line per partnership "
+        f"({', '.join(pt.name for pt in t.partnerships)}). The same scores are in the table above the chart."
+    )
+    ws.insert_chart(row, 0, chart, {"x_offset": 0, "y_offset": 4, "object_position": 3, "description": alt})
+    return row + math.ceil(CHART_HEIGHT / 20) + 1
+
+
+def _frame_score_chart(chart: Any, title: str, instrument: Instrument, widths: Sequence[float]) -> tuple[float, float]:
+    """Title, a score axis running over the scale's levels, legend and width: the same for every score chart.
+
+    Returns the scale's lowest and highest score (the alt text names them)."""
+    scores = [level.score for level in instrument.scale.levels]
+    low, high = min(scores), max(scores)
+    chart.set_title({"name": title, "name_font": {"size": 11, "color": NAVY}})
     chart.set_y_axis(
         {
             "min": min(0.0, low),
@@ -328,12 +328,5 @@ def _by_round(book: OutputBook, st: Styles, page: _Page, t: InstrumentTrends, ro
     )
     chart.set_x_axis({"num_font": {"size": 9}})
     chart.set_legend({"position": "bottom", "font": {"size": 9}})
-    chart.show_blanks_as("span")
     chart.set_size({"width": sum(int(w * 7 + 0.5) + 5 for w in widths), "height": CHART_HEIGHT})
-    alt = (
-        f"Line chart of each partnership's overall {instrument.template.title} score by round, from "
-        f"{min(0.0, low):g} to {high:g}, rounds in order: {', '.join(t.rounds)}; one line per partnership "
-        f"({', '.join(pt.name for pt in t.partnerships)}). The same scores are in the table above the chart."
-    )
-    ws.insert_chart(row, 0, chart, {"x_offset": 0, "y_offset": 4, "object_position": 3, "description": alt})
-    return row + math.ceil(CHART_HEIGHT / 20) + 1
+    return low, high
