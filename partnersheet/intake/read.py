@@ -74,8 +74,9 @@ class Submission:
     """A returned workbook as data. ``problems`` holds what reading itself noticed.
 
     ``template`` is the English view whatever the workbook's language: values of choices and
-    ratings are stored as English labels, so compile never needs to know the language; ``lang``
-    is the language the workbook was read in (its labels, and the respondent's problems).
+    ratings are stored as English labels, and so is ``identity`` (the stamped side), so compile,
+    status and the reports never need to know the language; ``lang`` is the language the
+    workbook was read in (its labels, and the respondent's problems).
     """
 
     file: str
@@ -242,7 +243,9 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
             make_problem(ProblemCode.STRAY_VALUE, name, sheet=v.sheet, cell=v.cell, value=v.formula or v.text)
             for v in strays
         ]
-        identity = {key: meta.get(key, "") for key in IDENTITY_KEYS}
+        # Language-neutral for every program that reads it (a side stamped "Organización aliada"
+        # reads "Partner"), whatever language the workbook shows and stamps it in.
+        identity = {key: view.identity_neutral(key, meta.get(key, "")) for key in IDENTITY_KEYS}
         return Submission(
             name,
             digest,

@@ -104,7 +104,7 @@ def check_submission(sub: Submission) -> list[Problem]:
         if not expected or identity_field is None or identity_field.id not in sub.values:
             continue
         v = sub.values[identity_field.id]
-        if _same(v.text, expected):
+        if _same(template.identity_neutral(key, v.text), expected):  # a side shown in Spanish is its English
             continue
         problems.append(
             make_problem(
@@ -115,7 +115,7 @@ def check_submission(sub: Submission) -> list[Problem]:
                 field_id=identity_field.id,
                 label=identity_field.label,
                 value=v.text,
-                other=expected,
+                other=template.identity_shown(key, expected),  # what to put back, as the workbook showed it
             )
         )
     return problems

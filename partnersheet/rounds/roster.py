@@ -31,7 +31,7 @@ QUOTES_HINT = (
 @dataclass(frozen=True)
 class RosterRow:
     line: int
-    who: Personalisation
+    who: Personalisation  # language-neutral, as programs read it (a side in English); see ``workbook_of``
     filename: str
     email: str = ""
     where: str = ""  # how a person finds the row: "line 4" or "row 4"
@@ -188,6 +188,7 @@ def read_roster(template: Template, path: str | Path, default_lang: str = "en") 
             who = personalise(view, values)
         except UsageError as exc:
             raise RosterError(f"{shown}: {record.where}: {exc.message}", exc.hint) from None
+        who = Personalisation(**{k: view.identity_neutral(k, v) for k, v in who.as_dict().items()})
         key = tuple(v.casefold() for v in who.as_dict().values())
         if key in seen:
             raise RosterError(f"{shown}: {record.where} repeats {seen[key].where}", "remove the duplicate row")
@@ -225,6 +226,14 @@ def write_roster(
         if clash is not None:
             raise OutputExists(f"{clash}: already exists", "or write into another folder")
     for row in rows:
-        view = template.in_language(row.lang)
-        data = generate_bytes(view, row.who, workbook_id=workbook_id_for(view, row.who, row.filename), created=created)
+        view, who, workbook_id = workbook_of(template, row)
+        data = generate_bytes(view, who, workbook_id=workbook_id, created=created)
         yield atomic_write(out / row.filename, data, force=True)
+
+
+def workbook_of(template: Template, row: RosterRow) -> tuple[Template, Personalisation, str]:
+    """The row's workbook: the template in its language, its identity as it shows it (a side in
+    that language), and its workbook id; ``status`` finds the return by that id again."""
+    view = template.in_language(row.lang)
+    who = personalise(view, row.who.as_dict())
+    return view, who, workbook_id_for(view, who, row.filename)

@@ -19,9 +19,8 @@ from ..files import atomic_write, check_writable, display_name, inputs_apart_fro
 from ..intake.problems import ERROR
 from ..intake.validate import Batch, FileReport, validate_paths
 from ..spec import Template, TemplateRegistry
-from ..workbook.generate import workbook_id_for
 from ..workbook.xlsx_out import csv_safe
-from .roster import RosterRow, read_roster
+from .roster import RosterRow, read_roster, workbook_of
 
 NOT_RETURNED = "not returned"
 HAS_ERRORS = "returned with errors"
@@ -203,7 +202,7 @@ def status_of(
 
 def match_returns(template: Template, rows: list[RosterRow], batch: Batch) -> StatusReport:
     statuses = [RowStatus(row) for row in rows]
-    by_id = {workbook_id_for(template, s.row.who, s.row.filename): s for s in statuses}
+    by_id = {workbook_of(template, s.row)[2]: s for s in statuses}
     by_who = {(_key(s.row.who.partner), _key(s.row.who.rater), _key(s.row.who.round)): s for s in statuses}
     unmatched: list[FileReport] = []
     unusable: list[FileReport] = []

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..errors import UsageError
 from ..i18n import BASE, tr
 from ..types import FieldType, field_type
+from ..types.parsing import collapse
 from .names import ANSWER_NAME_PREFIX
 
 IDENTITY_KEYS = ("library", "partner", "rater", "side", "round")
@@ -256,6 +257,32 @@ class Template:
 
     def identity_field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.identity == key), None)
+
+    def identity_option(self, key: str, value: str) -> int | None:
+        """Which option of a listed identity (a side) ``value`` is, in any language of the spec;
+        None when the identity is not a list or ``value`` is none of its options."""
+        f = self.identity_field(key)
+        if f is None or not self.options(f):
+            return None
+        wanted = collapse(value)
+        for view in (self, self.base, *self.views.values()):
+            for i, option in enumerate(view.options(view.field(f.id))):
+                if collapse(option) == wanted:
+                    return i
+        return None
+
+    def identity_neutral(self, key: str, value: str) -> str:
+        """An identity as programs read it: a listed one (a side) by its English label, whichever
+        language a workbook shows or stamps it in; anything else as it is."""
+        i = self.identity_option(key, value)
+        f = self.base.identity_field(key)
+        return value if i is None or f is None else self.base.options(f)[i]
+
+    def identity_shown(self, key: str, value: str) -> str:
+        """An identity as this view shows it: a listed one (a side) in this view's language."""
+        i = self.identity_option(key, value)
+        f = self.identity_field(key)
+        return value if i is None or f is None else self.options(f)[i]
 
     def sections(self) -> Iterator[tuple[Sheet, Section]]:
         for sheet in self.sheets:

@@ -130,21 +130,19 @@ def _tidy(text: str) -> str:
 def personalise(template: Template, values: Mapping[str, str | None]) -> Personalisation:
     """Check and tidy identity values; a side must be one of the template's side choices.
 
-    A side may be given in English (``--side library``) or in the workbook's language; the
-    workbook shows it in its own language.
+    A side may be given in English (``--side library``) or in any language of the template; the
+    workbook shows it in its own language (and programs read it back in English, see
+    ``Template.identity_neutral``).
     """
     clean = {key: _tidy(str(values.get(key) or "")) for key in IDENTITY_KEYS}
     side_field = template.identity_field("side")
     if clean["side"] and side_field is None:
         raise UsageError(f"template {template.id!r} has no side to fill in", "leave the side out")
     if clean["side"] and side_field is not None:
-        options = template.options(side_field)
-        english = template.base.options(template.base.field(side_field.id))
-        wanted = clean["side"].casefold()
-        match = next((o for o, e in zip(options, english, strict=True) if wanted in (o.casefold(), e.casefold())), None)
-        if match is None:
-            raise UsageError(f"side {clean['side']!r} is not one of: {', '.join(options)}", "use library or partner")
-        clean["side"] = match
+        if template.identity_option("side", clean["side"]) is None:
+            options = ", ".join(template.options(side_field))
+            raise UsageError(f"side {clean['side']!r} is not one of: {options}", "use library or partner")
+        clean["side"] = template.identity_shown("side", clean["side"])
     for key, value in clean.items():
         f = template.identity_field(key)
         if value and f is not None and f.max_length and len(value) > f.max_length:
