@@ -323,6 +323,12 @@ def validate(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also write an action plan (.xlsx): a row per weak indicator and per criterion raters disagree on.",
 )
+@click.option(
+    "--actions-lang",
+    default="en",
+    show_default=True,
+    help="Language of the action plan, for the partners who fill it in: one its template declares (e.g. es).",
+)
 @click.option("--strict", is_flag=True, help="Write nothing and exit 1 if any input has an error.")
 @click.option(
     "--round-order",
@@ -358,6 +364,7 @@ def compile_(
     output: Path,
     data_path: Path | None,
     actions_path: Path | None,
+    actions_lang: str,
     strict: bool,
     round_order: str | None,
     confidential: bool | None,
@@ -390,12 +397,15 @@ def compile_(
       partnersheet compile returned/ -o comparison.xlsx --board board.xlsx --identities keys.csv
       partnersheet compile returned/ -o comparison.xlsx --attributed
       partnersheet compile returned/ -o comparison.xlsx --actions actions.xlsx
+      partnersheet compile returned/ -o comparison.xlsx --actions plan-es.xlsx --actions-lang es
     """
     from .compile.run import compile_to
     from .errors import NothingReadable, StrictRefusal
     from .rounds.order import parse_round_order
 
     rounds = parse_round_order(round_order) if round_order is not None else None
+    if actions_path is None and actions_lang != "en":
+        raise UsageError("--actions-lang is the language of the action plan", "give --actions plan.xlsx too")
 
     @contextmanager
     def reading(total: int) -> Iterator[Callable[[int], None] | None]:
@@ -420,6 +430,7 @@ def compile_(
             board=board_path,
             round_order=rounds,
             actions=actions_path,
+            actions_lang=actions_lang,
         )
     except NothingReadable as exc:
         for unreadable in exc.unreadable:

@@ -84,7 +84,13 @@ def run_demo(folder: str | Path, force: bool = False) -> DemoResult:
     files.append(DemoFile(tidy, "every value read, one per row, for your own analysis"))
     files.append(DemoFile(board, "one page for the library board and the partners: no names"))
     files.append(DemoFile(keys, "which rater, file and workbook each key stands for: for you alone"))
-    files.append(DemoFile(plan, "the next action plan: the weakest indicators and disagreements, to agree actions on"))
+    files.append(
+        DemoFile(
+            plan,
+            "the next action plan: the weakest indicators and disagreements, to agree actions on "
+            "(`compile --actions-lang es` writes it in Spanish)",
+        )
+    )
     counts = status.counts()
     line = (
         f"Status: {counts['valid']} of {counts['roster_rows']} raters valid, {counts['returned with errors']} must fix "

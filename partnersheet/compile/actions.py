@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..files import atomic_write, check_writable, display_name
+from ..i18n import BASE, tr
 from ..intake.read import Submission
-from ..spec import TemplateRegistry, as_registry
+from ..spec import Field, Template, TemplateRegistry, as_registry
 from ..workbook.generate import Personalisation, document_date, generate_bytes
-from .scores import IndicatorResult, InstrumentResult, PartnershipResult
+from .scores import Indicator, IndicatorResult, Instrument, InstrumentResult, PartnershipResult
 
 if TYPE_CHECKING:  # core imports this module to follow returned plans up
     from .core import Comparison
@@ -44,6 +45,44 @@ class ActionPlan:
     left_out: int  # findings beyond the plan's rows (the weakest scores come first)
 
 
+class _Words:
+    """An instrument's own words in one language: its indicators, criteria, bands and sides as its
+    template's translation has them (the template's own words when it lacks that language)."""
+
+    def __init__(self, instrument: Instrument, lang: str) -> None:
+        template = instrument.template
+        self.lang = lang
+        self.view = template.in_language(lang) if lang in template.languages else template
+        self.instrument = instrument
+        self.groups = {g.id: g.label for _, s in self.view.sections() if s.layout == "rubric" for g in s.groups}
+
+    def indicator(self, indicator: Indicator) -> str:
+        return self.groups.get(indicator.id, indicator.label)
+
+    def criterion(self, indicator: Indicator, criterion: Field) -> str:
+        """A criterion as a plan row names it: "Indicator: criterion" (one an older version alone
+        asked keeps the words it was asked in)."""
+        translated = self.view.fields_by_id.get(criterion.id)
+        return f"{self.indicator(indicator)}: {(translated or criterion).label}"
+
+    def band(self, label: str) -> str:
+        english = [b.label for b in self.instrument.scale.bands]
+        bands = self.view.scales[self.instrument.scale.id].bands
+        return bands[english.index(label)].label if label in english else label
+
+    def side(self, label: str) -> str:
+        return self.view.identity_shown("side", label)
+
+    def levels(self, n: float, one: str, many: str) -> str:
+        """A count of scale levels in a tool text (``one`` or ``many``, English, with {n})."""
+        return tr(self.lang, one if n == 1 else many).format(n=f"{n:g}")
+
+
+def plan_template(templates: TemplateRegistry | None, lang: str = BASE) -> Template:
+    """The action plan's template in ``lang``; an unknown language is a ``UsageError`` before anything is read."""
+    return as_registry(templates).latest(ACTION_PLAN).in_language(lang)
+
+
 def _latest(result: InstrumentResult) -> list[PartnershipResult]:
     """Each partnership's last round (partnerships come ordered by partner, then round date)."""
     latest: dict[str, PartnershipResult] = {}
@@ -52,43 +91,60 @@ def _latest(result: InstrumentResult) -> list[PartnershipResult]:
     return list(latest.values())
 
 
-def _found(ind: IndicatorResult, sides: tuple[str, ...]) -> str:
-    parts = [f"Score {ind.score:.2f} ({ind.band})"]
+def _found(ind: IndicatorResult, sides: tuple[str, ...], words: _Words) -> str:
+    """What the assessment found, in the plan's language (the tool's texts are in ``i18n``)."""
+    score = ind.score if ind.score is not None else 0.0
+    parts = [tr(words.lang, "Score {score} ({band})").format(score=f"{score:.2f}", band=words.band(ind.band))]
     gap = ind.gap(sides)
     if gap is not None and len(sides) >= 2:
-        parts.append(f"{sides[0]} minus {sides[1]}: {gap:+.2f}")
+        first, second = words.side(sides[0]), words.side(sides[1])
+        minus = tr(words.lang, "{first} minus {second}: {gap}")
+        parts.append(minus.format(first=first, second=second, gap=f"{gap:+.2f}"))
     if ind.rater_gap:
-        parts.append(f"raters up to {ind.rater_gap:g} level{'s' * (ind.rater_gap != 1)} apart")
+        parts.append(words.levels(ind.rater_gap, "raters up to {n} level apart", "raters up to {n} levels apart"))
     return "; ".join(parts)
 
 
-def action_rows(comparison: Comparison) -> list[dict[str, str]]:
-    """The findings to act on, weakest score first, then the criteria flagged for discussion."""
+def action_rows(comparison: Comparison, lang: str = BASE) -> list[dict[str, str]]:
+    """The findings to act on, weakest score first, then the criteria flagged for discussion;
+    every word in ``lang`` (partnerships and rounds are the returns' own names)."""
     weak: list[tuple[float, dict[str, str]]] = []
     flagged: list[dict[str, str]] = []
     for result in comparison.instruments:
+        words = _Words(result.instrument, lang)
         low = {band.label for band in result.instrument.scale.bands[-LOW_BANDS:]}
         sides = result.instrument.sides
         for p in _latest(result):
             for ind in p.indicators:
                 base = {"partnership": p.partner, "round": p.round}
                 if ind.score is not None and ind.band in low:
-                    weak.append((ind.score, base | {"indicator": ind.indicator.label, "found": _found(ind, sides)}))
+                    found = _found(ind, sides, words)
+                    weak.append((ind.score, base | {"indicator": words.indicator(ind.indicator), "found": found}))
+                criteria = {f.label: f for f in ind.indicator.criteria}
                 for criterion, apart in ind.flagged:
-                    found = f"Raters {apart:g} levels apart on this criterion"
-                    flagged.append(base | {"indicator": f"{ind.indicator.label}: {criterion}", "found": found})
+                    found = words.levels(
+                        apart, "Raters {n} level apart on this criterion", "Raters {n} levels apart on this criterion"
+                    )
+                    flagged.append(
+                        base | {"indicator": words.criterion(ind.indicator, criteria[criterion]), "found": found}
+                    )
     return [row for _, row in sorted(weak, key=lambda item: item[0])] + flagged
 
 
 def write_action_plan(
-    comparison: Comparison, path: str | Path, force: bool = False, templates: TemplateRegistry | None = None
+    comparison: Comparison,
+    path: str | Path,
+    force: bool = False,
+    templates: TemplateRegistry | None = None,
+    lang: str = BASE,
 ) -> ActionPlan:
-    """Write the pre-filled action plan; the findings beyond its rows are counted, not written."""
+    """Write the pre-filled action plan in ``lang`` (the template's words and what was found);
+    the findings beyond its rows are counted, not written."""
     path = Path(path)
     check_writable(path, force)
-    template = as_registry(templates).latest(ACTION_PLAN)
+    template = plan_template(templates, lang)
     table = next(s for s in template.tables() if s.id == TABLE)
-    rows = action_rows(comparison)
+    rows = action_rows(comparison, lang)
     answers: dict[str, Any] = {}
     for k, row in enumerate(rows[: table.rows], start=1):
         for column, value in row.items():
@@ -214,11 +270,13 @@ def follow_up(instruments: list[InstrumentResult], subs: Iterable[Submission], a
     plans = [s for s in subs if s.template_id == ACTION_PLAN]
     if not plans:
         return None
-    # Where an indicator (or one of its criteria) of a partnership's round is: by its words.
+    # Where an indicator (or one of its criteria) of a partnership's round is: by its words, in
+    # every language of its template (a Spanish plan names "Liderazgo compartido").
     known: dict[tuple[str, str], list[tuple[Target, str, str, str]]] = {}
     partners: set[str] = set()
     for result in instruments:
         tid = result.instrument.template.id
+        languages = [_Words(result.instrument, lang) for lang in result.instrument.template.languages]
         for p in result.partnerships:
             if not p.partner:
                 continue
@@ -226,13 +284,14 @@ def follow_up(instruments: list[InstrumentResult], subs: Iterable[Submission], a
             for ind in p.indicators:
                 target = (tid, match_key(p.partner), match_key(p.round), ind.indicator.id)
                 shown = f"{p.label}: {ind.indicator.label}"
-                names = [(ind.indicator.label, "")] + [
-                    (f"{ind.indicator.label}: {c.label}", c.label) for c in ind.indicator.criteria
-                ]
-                for name, criterion in names:
-                    known.setdefault((match_key(p.partner), match_key(name)), []).append(
-                        (target, shown, criterion, p.round)
-                    )
+                names = {
+                    (match_key(name), criterion)
+                    for words in languages
+                    for name, criterion in [(words.indicator(ind.indicator), "")]
+                    + [(words.criterion(ind.indicator, c), c.label) for c in ind.indicator.criteria]
+                }
+                for name, criterion in sorted(names):
+                    known.setdefault((match_key(p.partner), name), []).append((target, shown, criterion, p.round))
     actions: list[Action] = []
     targets: dict[Target, list[Action]] = {}
     for sub in sorted(plans, key=lambda s: s.file):

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from ..errors import NothingReadable, StrictRefusal, UsageError
 from ..files import check_writable, inputs_apart_from_outputs
+from ..i18n import BASE
 from ..intake.read import is_partnersheet_output
 from ..intake.validate import Batch, collect_paths, validate_paths
 from ..spec import TemplateRegistry
-from .actions import ActionPlan, write_action_plan
+from .actions import ActionPlan, plan_template, write_action_plan
 from .board import write_board
 from .confidential import CONFIDENTIAL, MODES, shown
 from .core import Comparison, check_tidy_path, compile_batch, write_tidy
@@ -71,6 +72,7 @@ def compile_to(
     identities: str | Path | None = None,
     board: str | Path | None = None,
     actions: str | Path | None = None,
+    actions_lang: str = BASE,
 ) -> CompileResult:
     """Compile the workbooks under ``paths`` into the comparison ``output`` (and the tidy table
     ``data``); returns what was read and written.
@@ -84,7 +86,8 @@ def compile_to(
     ``confidentiality`` ("confidential" or "attributed") overrides each template's spec for this run;
     ``identities`` (.csv or .json) receives the key of every name, file and workbook id the
     confidential outputs show, for the coordinator; ``board`` (.xlsx) the shareable board summary,
-    confidential whatever the mode; ``actions`` the action plan the comparison hands on (``actions.py``).
+    confidential whatever the mode; ``actions`` the action plan the comparison hands on (``actions.py``),
+    in ``actions_lang`` (a language its template declares, e.g. "es": partners fill it in).
     """
     output = Path(output)
     data_path = Path(data) if data is not None else None
@@ -110,6 +113,7 @@ def compile_to(
         if actions_path.suffix.lower() != ".xlsx":
             raise UsageError(f"{actions_path}: the action plan must be an .xlsx file", "name it e.g. actions.xlsx")
         outputs.append(actions_path)
+        plan_template(templates, actions_lang)  # a language the plan lacks stops the run before reading
     given = [paths] if isinstance(paths, str | Path) else list(paths)
     files = inputs_apart_from_outputs(collect_paths(given), outputs, is_partnersheet_output)
     for path in outputs:
@@ -135,5 +139,7 @@ def compile_to(
         write_identities(comparison, identities_path, force)
     if board_path is not None:
         write_board(shown(raw, CONFIDENTIAL), board_path, force)
-    plan = write_action_plan(comparison, actions_path, force, templates) if actions_path is not None else None
+    plan = None
+    if actions_path is not None:
+        plan = write_action_plan(comparison, actions_path, force, templates, actions_lang)
     return CompileResult(comparison, files, output, batch, data_path, identities_path, board_path, plan)

@@ -80,6 +80,14 @@ TEXTS: dict[str, str] = {
     "Made by partnersheet {version} from template {id} {template_version}": (
         "Hecho con partnersheet {version} a partir de la plantilla {id} {template_version}"
     ),
+    # What an action plan says was found (partnersheet/compile/actions.py); the words of the
+    # plan's own template: "puntaje", "quienes evaluaron", "nivel".
+    "Score {score} ({band})": "Puntaje {score} ({band})",
+    "{first} minus {second}: {gap}": "{first} menos {second}: {gap}",
+    "raters up to {n} level apart": "hasta {n} nivel de diferencia entre quienes evaluaron",
+    "raters up to {n} levels apart": "hasta {n} niveles de diferencia entre quienes evaluaron",
+    "Raters {n} level apart on this criterion": "{n} nivel de diferencia entre quienes evaluaron este criterio",
+    "Raters {n} levels apart on this criterion": "{n} niveles de diferencia entre quienes evaluaron este criterio",
     # The problems report, for the respondent's rows.
     "Language": "Idioma",
     "In English (for the coordinator)": "En inglés (para el coordinador)",
