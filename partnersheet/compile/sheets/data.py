@@ -41,6 +41,8 @@ def draw_data(book: OutputBook, st: Styles, c: Comparison) -> None:
         def rows(start: int = start, end: int = end) -> islice[tuple[object, ...]]:
             return islice(c.tidy_rows(), start, end)
 
-        ws.set_body(Body(rows, n, len(headers), 1, st.date, cut_note=CUT_NOTE))
+        # A return's rows share the columns before the field (file, names, round): drawn once per return.
+        same = TIDY_KEYS.index("field_id")
+        ws.set_body(Body(rows, n, len(headers), 1, st.date, cut_note=CUT_NOTE, repeated=same))
         shade_rows_where(ws, 1, n, len(headers), TIDY_KEYS.index("status"), EXCLUDED, st.excluded_fill)
         print_setup(ws, footer=FOOTER)
