@@ -220,3 +220,15 @@ def test_the_plan_in_either_language_names_the_same_findings(tmp_path: Path, lan
     filled = [k for k in range(1, 41) if values[f"actions__r{k}__partnership"]]
     assert filled == [1, 2, 3]
     assert {values[f"actions__r{k}__round"] for k in filled} == {ROUND}
+
+
+def test_a_confidential_spanish_plan_shows_no_side_figures_of_a_small_side(tmp_path: Path) -> None:
+    """One rater per side, fewer than the spec's minimum: neither side's score nor the gap is shown."""
+    folder = inbox(tmp_path)
+    plan = tmp_path / "plan.xlsx"
+    result = run_cli(
+        "compile", str(folder), "-o", str(tmp_path / "c.xlsx"), "--actions", str(plan), "--actions-lang", "es"
+    )
+    assert result.exit_code == 0, result.output
+    found = [v for k, v in cells(plan).items() if k.endswith("__found") and v]
+    assert found and not any(EFF_ES["Library"] in v or EFF_ES["Partner"] in v for v in found)
