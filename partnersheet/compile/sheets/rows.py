@@ -29,6 +29,9 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from ...workbook.cells import CUT_NOTE, TextSheet, fit_text
 from ...workbook.style import row_height
 
+ROW_LIMIT = 1_048_576
+"""Rows in one sheet (Excel's limit, and XlsxWriter's)."""
+
 
 @dataclass
 class Body:
