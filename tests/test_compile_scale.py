@@ -17,8 +17,12 @@ from rounds_data import write_rounds
 from partnersheet.compile.confidential import Scrubber
 from partnersheet.compile.core import TIDY_KEYS, compile_paths, tidy_csv
 from partnersheet.compile.sheets import data, write_comparison
+from partnersheet.compile.sheets import rows as rows_module
 from partnersheet.compile.sheets.rows import Body, RowsSheet
 from partnersheet.workbook.xlsx_out import OutputBook
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "returns"
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +43,7 @@ def _as_text(value: Any) -> str:
 def test_data_continues_on_further_sheets_with_nothing_dropped(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(data, "ROW_LIMIT", 50)  # a sheet of 50 rows: a header and 49 values
+    monkeypatch.setattr(rows_module, "ROW_LIMIT", 50)  # a sheet of 50 rows: a header and 49 values
     comparison = compile_paths([inbox])
     n = comparison.tidy_count
     out = write_comparison(comparison, tmp_path / "c.xlsx")
@@ -59,8 +63,34 @@ def test_data_continues_on_further_sheets_with_nothing_dropped(
     assert [[r[k] for k in keys] for r in rows] == [[r[k] for k in keys] for r in exported]
 
 
+def test_evidence_stops_at_the_last_row_and_says_how_many_more_and_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rows_module, "ROW_LIMIT", 12)  # title, note, gap, header: room for 8 rows
+    comparison = compile_paths([SAMPLES], confidentiality="attributed")
+    notes = [e.text for e in comparison.evidence]
+    assert len(notes) > 20, "the inbox has more notes than the small sheet holds"
+    wb = openpyxl.load_workbook(write_comparison(comparison, tmp_path / "c.xlsx"))
+    ws = wb["Evidence"]
+    assert ws.max_row == 12
+    body = [[c.value for c in row] for row in ws.iter_rows(min_row=5)]
+    written = [row[ws[4][0].column - 1 + [h.value for h in ws[4]].index("Evidence or comment")] for row in body[:-1]]
+    assert written == notes[:7]  # the first notes in order, then the line saying what is left
+    more = len(notes) - 7
+    assert body[-1][0].startswith(f"… and {more:,} more notes and comments") and "Data sheets" in body[-1][0]
+    # every note, shown or not, is a value on the Data sheets (which continue past the limit)
+    typed = TIDY_KEYS.index("value_as_typed")
+    on_data = [
+        str(row[typed].value or "").strip()
+        for name in wb.sheetnames
+        if name == "Data" or name.startswith("Data ")
+        for row in wb[name].iter_rows(min_row=2)
+    ]
+    assert all(note in on_data for note in notes)
+
+
 def test_sheet_size_logic_at_excels_real_limit() -> None:
-    assert data.ROW_LIMIT == 1_048_576
+    assert rows_module.ROW_LIMIT == 1_048_576
     assert data.data_parts(1_048_575) == [("Data", 0, 1_048_575)]  # exactly full: header + 1,048,575 values
     assert data.data_parts(1_048_576) == [("Data", 0, 1_048_575), ("Data 2", 1_048_575, 1_048_576)]
     assert data.data_parts(0) == [("Data", 0, 0)]

@@ -72,10 +72,21 @@ N_COLS = 5
 WIDTHS = (20, 30, 12, 40, 9)
 
 
-def _rows() -> list[tuple[Any, ...]]:
-    """Every value in every column, shifted row by row so each column meets each kind."""
+def _rows(repeated: int = 0) -> list[tuple[Any, ...]]:
+    """Every value in every column, shifted row by row so each column meets each kind.
+
+    With ``repeated``, the first that many columns hold the same values over runs of three rows
+    (as the Data sheet's file and names do), and runs of equal but differently typed values
+    (1, 1.0, True) follow each other, which must not be drawn as the run before them.
+    """
     n = len(VALUES)
-    return [tuple(VALUES[(i + col) % n] for col in range(N_COLS)) for i in range(n)]
+    rows = [tuple(VALUES[(i + col) % n] for col in range(N_COLS)) for i in range(n)]
+    if not repeated:
+        return rows
+    heads = [tuple(VALUES[(i // 3 + col) % n] for col in range(repeated)) for i in range(n)]
+    heads += [(1,) * repeated, (1.0,) * repeated, (True,) * repeated, ("1",) * repeated]
+    rows += rows[: len(heads) - n]
+    return [head + row[repeated:] for head, row in zip(heads, rows, strict=True)]
 
 
 def _height(values: Sequence[Any]) -> float:
@@ -100,15 +111,17 @@ SHEETS = {
     # name: (first body row, rows above it written with the cell API, heights or not)
     "Data": (1, 1, False),
     "Evidence": (4, 4, True),
+    "Repeated": (1, 1, False),
 }
+REPEATED = {"Repeated": 2}  # leading columns drawn once per run
 
 
 def _streamed() -> bytes:
     buffer = io.BytesIO()
     wb = TextWorkbook(buffer, WORKBOOK_OPTIONS)
     f = _formats(wb)
-    rows = _rows()
     for name, (first, above, heights) in SHEETS.items():
+        rows = _rows(REPEATED.get(name, 0))
         ws = wb.add_worksheet(name, worksheet_class=RowsSheet)
         for r in range(above):
             ws.write_string(r, 0, f"{name} heading {r}", f["header"])
@@ -122,6 +135,7 @@ def _streamed() -> bytes:
                 formats=_column_formats(f),
                 height=_height if heights else None,
                 cut_note=CUT_NOTE,
+                repeated=REPEATED.get(name, 0),
             )
         )
     wb.close()
@@ -143,7 +157,7 @@ def _reference(path: Path) -> tuple[bytes, dict[str, dict[str, str]]]:
         ws = wb.add_worksheet(name)
         for r in range(above):
             ws.write_string(r, 0, f"{name} heading {r}", f["header"])
-        for r, values in enumerate(_rows(), start=first):
+        for r, values in enumerate(_rows(REPEATED.get(name, 0)), start=first):
             if heights:
                 ws.set_row(r, row_height(_height(values)))
             for col, value in enumerate(values):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from ..files import display_name
@@ -26,10 +27,12 @@ EXCLUDED = "excluded"
 NO_PARTNER = "(partner not named)"
 
 
+@lru_cache(maxsize=1 << 16)  # names, rounds and sides repeat on every row of a compile
 def _clean(text: Any) -> str:
     return " ".join(str(text or "").split())
 
 
+@lru_cache(maxsize=1 << 16)
 def key_of(text: str) -> str:
     return _clean(text).casefold()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..errors import UsageError
 from ..i18n import BASE, tr
@@ -257,7 +258,16 @@ class Template:
         return f.kind.options(self, f)
 
     def identity_field(self, key: str) -> Field | None:
-        return next((f for f in self.fields if f.identity == key), None)
+        return self._identity_fields.get(key)
+
+    @cached_property
+    def _identity_fields(self) -> dict[str, Field]:
+        """The first field marked as each identity key (asked for every tidy row: worked out once)."""
+        found: dict[str, Field] = {}
+        for f in self.fields:
+            if f.identity:
+                found.setdefault(f.identity, f)
+        return found
 
     def sections(self) -> Iterator[tuple[Sheet, Section]]:
         for sheet in self.sheets:

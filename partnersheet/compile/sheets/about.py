@@ -3,12 +3,14 @@ every input with its SHA-256."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ...workbook.style import fit_height
 from ...workbook.xlsx_out import OutputBook
 from ..core import Comparison
 from .frame import STATUS_WORDS, framed_sheet
+from .rows import Body, RowsSheet
 from .styles import Styles
 from .summary import scale_notes
 
@@ -16,12 +18,13 @@ WIDTHS = (34, 16, 16, 12, 38, 8, 9, 66)
 INPUT_HEADERS = ("File", "Status", "Template", "Version", "Workbook id", "Errors", "Warnings", "SHA-256")
 # Confidential: files and workbook ids by key (the coordinator's --identities file maps them back);
 # no checksums, since the keys are made from the inputs' contents.
+COUNT_COLUMNS = (5, 6)  # errors, warnings
 KEYED_HEADERS = ("File key", "Status", "Template", "Version", "Workbook key", "Errors", "Warnings", "")
 
 
 def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
     widths = WIDTHS
-    ws = framed_sheet(book, st, "About", "About this comparison", "", widths)
+    ws = framed_sheet(book, st, "About", "About this comparison", "", widths, RowsSheet)
     stats = c.batch.stats()
     facts: tuple[tuple[str, str], ...] = (
         ("Made by", f"partnersheet {c.tool_version}"),
@@ -77,12 +80,19 @@ def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
     row += 1
     for col, text in enumerate(KEYED_HEADERS if c.anonymous else INPUT_HEADERS):
         ws.write_string(row, col, text, st.header)
-    for item in c.inputs:
-        row += 1
-        values: tuple[Any, ...] = (
-            *(item.file, STATUS_WORDS.get(item.status, item.status), item.template_id, item.template_version),
-            *(item.workbook_id, item.errors, item.warnings, item.sha256),
-        )
-        for col, value in enumerate(values):
-            book.write_cell(ws, row, col, value, st.int if isinstance(value, int) else st.wrap)
-        ws.set_row(row, fit_height(item.file, widths[0], 1))
+    if not c.inputs:
+        return
+
+    def rows() -> Iterator[tuple[Any, ...]]:
+        for item in c.inputs:
+            yield (
+                *(item.file, STATUS_WORDS.get(item.status, item.status), item.template_id, item.template_version),
+                *(item.workbook_id, item.errors, item.warnings, item.sha256),
+            )
+
+    def height(values: Sequence[Any]) -> float:
+        return fit_height(values[0], widths[0], 1)
+
+    # One row per input (10,000 for a large compile): streamed like the Data sheet, not held as cells.
+    formats = [st.int if col in COUNT_COLUMNS else st.wrap for col in range(len(INPUT_HEADERS))]
+    ws.set_body(Body(rows, len(c.inputs), len(INPUT_HEADERS), row + 1, formats=formats, height=height))

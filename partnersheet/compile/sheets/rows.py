@@ -21,12 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import is_
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ...workbook.cells import CUT_NOTE, TextSheet, fit_text
 from ...workbook.style import row_height
+
+ROW_LIMIT = 1_048_576
+"""Rows in one sheet (Excel's limit, and XlsxWriter's)."""
 
 
 @dataclass
@@ -45,6 +49,8 @@ class Body:
     formats: Sequence[Any] = ()
     height: Callable[[Sequence[Any]], float] | None = None
     cut_note: str = CUT_NOTE
+    repeated: int = 0
+    """How many leading columns hold the same values on runs of rows (the Data sheet's file and names)."""
 
 
 class RowsSheet(TextSheet):
@@ -99,14 +105,11 @@ class RowsSheet(TextSheet):
         date_style = f' s="{body.date_format._get_xf_index()}"' if body.date_format is not None else ""
         convert = self._convert_date_time
         note = body.cut_note
-        for excel_row, values in enumerate(body.rows(), start=body.first_row + 1):
-            r = f'{excel_row}"'
-            if body.height is None:
-                parts = [f'<row r="{excel_row}">']
-            else:
-                parts = [f'<row r="{excel_row}" ht="{row_height(body.height(values)):g}" customHeight="1">']
+
+        def cells(values: Sequence[Any], r: str, first: int, parts: list[str]) -> None:
+            """Append the XML of ``values`` (columns from ``first``) in a row whose number and '"' is ``r``."""
             append = parts.append
-            for col, value in enumerate(values):
+            for col, value in enumerate(values, start=first):
                 if value.__class__ is str and value:
                     append(starts[col] + r + styles[col] + (cached(value) or text(cache, value, note)))
                 elif value is None or value == "":
@@ -120,7 +123,29 @@ class RowsSheet(TextSheet):
                     append(f"{starts[col]}{r}{date_style}><v>{convert(value):.16G}</v></c>")
                 else:
                     append(starts[col] + r + styles[col] + text(cache, str(value), note))
-            append("</row>")
+
+        # The leading columns that repeat (body.repeated) are drawn once per run of identical values,
+        # split where the row number goes ("\0" never survives escaping, so it cannot come from a value).
+        k = body.repeated
+        head: Sequence[Any] = ()
+        pieces: list[str] = []
+        for excel_row, values in enumerate(body.rows(), start=body.first_row + 1):
+            number = str(excel_row)
+            if body.height is None:
+                parts = [f'<row r="{number}">']
+            else:
+                parts = [f'<row r="{number}" ht="{row_height(body.height(values)):g}" customHeight="1">']
+            if k:
+                if len(values) < k or len(head) != k or not all(map(is_, values[:k], head)):
+                    head = values[:k]
+                    drawn: list[str] = []
+                    cells(head, '\0"', 0, drawn)
+                    pieces = "".join(drawn).split("\0")
+                parts.append(number.join(pieces))
+                cells(values[k:], number + '"', k, parts)
+            else:
+                cells(values, number + '"', 0, parts)
+            parts.append("</row>")
             write("".join(parts))
 
 
