@@ -233,11 +233,54 @@ def build_samples(out_dir: str | Path, force: bool = False, roster: Path | None 
         truncated[: len(truncated) // 2],
         "Flawed: an attachment cut short in transit (unreadable)",
     )
+    for name, content, purpose in _sustainability(data):
+        write(name, content, purpose)
     if roster is not None:
         never = [(r["partner"], r["name"], r["side"], r["round"]) for r in data["roster"]["never_returned"]]
         rows = list(asked) + never
         path = atomic_write(roster, roster_csv(rows), force)
         made.append(SampleFile(path, f"Roster of {len(rows)} raters with emails; {len(never)} never returned"))
+    return made
+
+
+def _sustainability(data: dict[str, Any]) -> list[tuple[str, bytes, str]]:
+    """The sustainability checks: ratings drawn from each partnership's profile (a score per scale),
+    the other answers as the sample data gives them, each rater's in the rater's language."""
+    template = load_template("sustainability")
+    rng = random.Random(data["seed"])  # its own draws: the other samples stay as they were
+    made = []
+    for check in data["sustainability"]:
+        for rater in check["raters"]:
+            view = template.in_language(rater.get("lang", template.lang))
+            answers: dict[str, Any] = {"rater_organization": rater["organization"], "assessment_date": check["date"]}
+            bias = rng.uniform(-0.3, 0.3)
+            for f in template.fields:
+                if f.kind.scored and f.scale:
+                    answers[f.id] = _rating(
+                        template, f.scale, check["profile"][f.scale] + bias + rng.gauss(0, 0.4), rng
+                    )
+            answers |= check["answers"] | rater["answers"]
+            who = personalise(
+                view,
+                {
+                    "library": data["library"],
+                    "partner": check["partner"],
+                    "rater": rater["name"],
+                    "side": rater["side"],
+                    "round": check["round"],
+                },
+            )
+            name = "-".join([template.id, slug(who.partner), slug(who.rater), slug(who.round)]) + ".xlsx"
+            content = generate_bytes(
+                view,
+                who,
+                workbook_id=workbook_id_for(view, who, name),
+                created=DEFAULT_CREATED,
+                answers={k: _in_view(view, k, v) for k, v in answers.items()},
+            )
+            made.append(
+                (name, content, f"{rater['name']} ({rater['side']}) checks {check['partner']}, {check['round']}")
+            )
     return made
 
 

@@ -21,7 +21,6 @@ from partnersheet.compile.sheets import rows as rows_module
 from partnersheet.compile.sheets.rows import Body, RowsSheet
 from partnersheet.workbook.xlsx_out import OutputBook
 
-
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "returns"
 
 

@@ -186,9 +186,12 @@ def test_what_no_sheet_summarises_is_named_on_the_about_sheet(tmp_path: Path) ->
         tmp_path / "s.xlsx",
     )
     comparison = compile_paths([path], confidentiality="attributed")
-    level = sus.field("level")  # the spectrum of engagement: a choice, not a rating
-    assert any(level.label in line for line in comparison.unsummarised)
+    (benefit,) = [f for f in sus.fields if f.label == BENEFITS[0]]  # a choice, neither rated nor counted by side
+    assert any(benefit.label in line for line in comparison.unsummarised)
+    level = sus.field("level")  # the spectrum of engagement: counted by side on the Summary
+    assert not any(level.label in line for line in comparison.unsummarised)
     out = write_comparison(comparison, tmp_path / "c.xlsx")
     about = [c.value for row in openpyxl.load_workbook(out)["About"].iter_rows() for c in row if c.value]
     assert "Answers on the Data sheet only" in about
-    assert any(isinstance(v, str) and level.label in v for v in about)
+    assert any(isinstance(v, str) and benefit.label in v for v in about)
+    assert not any(isinstance(v, str) and level.label in v for v in about)

@@ -2,9 +2,10 @@
 
 Drawn from a comparison already made confidential (``confidential.shown``), whatever the mode of
 the comparison itself, and showing only what a board needs: per partnership its latest round in
-plain words (band, change since the round before, strongest and weakest indicator), raters per
-side as counts, a chart, what the bands mean, and the resources each side committed from the
-partnership tables. No names, notes, workbook ids or file names: it never reads them.
+plain words (band, change since the round before, strongest and weakest indicator, and the answer
+each side chose most to a question counted by side), raters per side as counts, a chart, what the
+bands mean, and the resources each side committed from the partnership tables. No names, notes,
+workbook ids or file names: it never reads them.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def _instrument(
     for f in found:
         row += 1
         p = f.latest
-        words = finding_words(f, top)
+        words = " ".join([finding_words(f, top), *(s.words() for s in p.choices)])
         counts = [p.raters_by_side.get(side, 0) for side in sides] if sides else [p.raters]
         cells = [p.partner or p.label, p.round, p.overall, p.band, words, *counts]
         fmts = [st.mid_bold, st.mid_wrap, st.big_score, st.band_cell(scale, p.band), st.mid_wrap]

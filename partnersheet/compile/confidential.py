@@ -38,6 +38,7 @@ from .scores import (
     key_of,
     who_of,
 )
+from .tallies import ChoiceSummary
 from .trends import trends_of
 
 CONFIDENTIAL, ATTRIBUTED = "confidential", "attributed"
@@ -103,12 +104,28 @@ def withheld_sides(raters: dict[str, int], min_raters: int) -> dict[str, str]:
 def _mask_partnership(p: PartnershipResult, min_raters: int) -> PartnershipResult:
     withheld = withheld_sides(p.raters_by_side, min_raters)
     indicators = tuple(_mask_indicator(r, min_raters, withheld) for r in p.indicators)
+    choices = tuple(_mask_choices(s, min_raters, withheld) for s in p.choices)
     for r in indicators:  # a side's overall would give away an indicator score withheld for it
         for side, score in r.by_side.items():
             if score.withheld and side not in withheld:
                 withheld[side] = f"not shown: {score.withheld} on {r.indicator.label}"
+    for s in choices:  # and a side's rows on the Data sheet, the answers withheld for it
+        for side, tally in s.by_side.items():
+            if tally.withheld and side not in withheld:
+                withheld[side] = f"not shown: {tally.withheld} on {s.field.label}"
     side_overall = {side: None if side in withheld else v for side, v in p.side_overall.items()}
-    return replace(p, indicators=indicators, side_overall=side_overall, withheld=withheld)
+    return replace(p, indicators=indicators, side_overall=side_overall, withheld=withheld, choices=choices)
+
+
+def _mask_choices(s: ChoiceSummary, min_raters: int, withheld: dict[str, str]) -> ChoiceSummary:
+    """A side's counts withheld as its scores are: too few raters answered, or they would give a small
+    side's counts away (everyone's counts minus the other side's)."""
+    reasons = dict(withheld)
+    for side, why in withheld_sides({side: t.raters for side, t in s.by_side.items()}, min_raters).items():
+        reasons.setdefault(side, why)
+    return replace(
+        s, by_side={side: t.hidden(reasons[side]) if side in reasons else t for side, t in s.by_side.items()}
+    )
 
 
 def _mask_indicator(r: IndicatorResult, min_raters: int, withheld: dict[str, str]) -> IndicatorResult:

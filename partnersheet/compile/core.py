@@ -336,12 +336,14 @@ def compile_batch(
 def data_only(template: Template) -> list[str]:
     """What a template asks that no summary sheet shows: named, so nothing is ignored silently.
 
-    Rated criteria and their notes are instruments; comments go to Evidence; candidate blocks to
-    Candidates; tables are records (agreements, action plans); identity fields say whose return it is.
-    Anything else (a level chosen from a list, a date, a number outside those) is on the Data sheet only.
+    Rated criteria and their notes are instruments; comments go to Evidence; choices marked
+    ``summary`` are counted by side on Summary and Perspectives; candidate blocks to Candidates;
+    tables are records (agreements, action plans); identity fields say whose return it is. Anything
+    else (another choice from a list, a date, a number outside those) is on the Data sheet only.
     """
     shown = {f.id for instrument in instruments_for(template) for ind in instrument.indicators for f in ind.criteria}
     shown |= {f.id for instrument in instruments_for(template) for ind in instrument.indicators for f in ind.notes}
+    shown |= {f.id for instrument in instruments_for(template) for f in instrument.tallied}  # counted by side
     shown |= {f.id for f in template.fields if f.kind.note or f.identity or f.kind.dated}
     shown |= summarised_fields(template)  # the Agreements sheet's commitments
     shown |= {

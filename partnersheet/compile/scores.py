@@ -20,6 +20,7 @@ from ..files import display_name
 from ..intake.read import Submission
 from ..rounds.order import RoundOrder
 from ..spec import Field, Scale, Template
+from .tallies import ChoiceSummary, tallied_fields, tally_choices
 
 INCLUDED = "ok"
 EXCLUDED = "excluded"
@@ -90,6 +91,8 @@ class Instrument:
     comments: tuple[Field, ...]
     sides: tuple[str, ...]
     title: str = ""  # the template's title, with the scale's when a template rates on several
+    tallied: tuple[Field, ...] = ()
+    """Choice fields counted by side (``summary = "by_side"``), shown in this instrument's block."""
 
     @property
     def name(self) -> str:
@@ -111,7 +114,7 @@ def instruments_for(template: Template) -> list[Instrument]:
 
     A template may rate on several scales (the sustainability check rates contrasts, behaviours and
     benefits differently); each scale is its own instrument, scored and shown on its own. Comments
-    outside every rubric belong to the first.
+    outside every rubric, and choices counted by side, belong to the first.
     """
     rubrics = [section for _, section in template.sections() if section.layout == "rubric" and section.scale]
     scale_ids = list(dict.fromkeys(section.scale for section in rubrics if section.scale))
@@ -133,8 +136,17 @@ def instruments_for(template: Template) -> list[Instrument]:
             for group in section.groups
         )
         title = template.title if len(scale_ids) == 1 else f"{template.title}: {template.scales[scale_id].title}"
+        first = n == 0
         found.append(
-            Instrument(template, template.scales[scale_id], indicators, comments if n == 0 else (), sides, title)
+            Instrument(
+                template,
+                template.scales[scale_id],
+                indicators,
+                comments if first else (),
+                sides,
+                title,
+                tallied_fields(template) if first else (),
+            )
         )
     return found
 
@@ -203,6 +215,8 @@ class PartnershipResult:
     """The round's place among all rounds compiled (1 = first), 0 when rounds are not ordered."""
     withheld: dict[str, str] = field(default_factory=dict)
     """Sides whose own figures are not shown, with why (``confidential``); counts stay shown."""
+    choices: tuple[ChoiceSummary, ...] = ()
+    """The instrument's ``tallied`` fields counted by side, in the same order."""
 
     def _scored(self) -> list[IndicatorResult]:
         return [r for r in self.indicators if r.score is not None]
@@ -267,10 +281,13 @@ def score_instrument(
     for sub in subs:
         who = who_of(sub)
         key = (key_of(who.partner), key_of(who.round))
-        group = groups.setdefault(key, {"who": who, "raters": {}, "ratings": {}, "not_observed": {}, "dates": []})
+        group = groups.setdefault(
+            key, {"who": who, "raters": {}, "ratings": {}, "not_observed": {}, "dates": [], "returns": {}}
+        )
         group["dates"] += [v for f in dated if isinstance(v := sub.value(f), date)]
         rater = key_of(who.rater) or f"file:{sub.file}"
         group["raters"].setdefault(rater, who.side)
+        group["returns"].setdefault(rater, sub)
         for indicator in instrument.indicators:
             found = group["ratings"].setdefault(indicator.id, [])
             for f in indicator.criteria:
@@ -317,6 +334,14 @@ def score_instrument(
                 side_overall=side_overall,
                 rater_keys=frozenset(g["raters"]),
                 round_order=rounds.position(who.round) if rounds is not None else 0,
+                choices=tally_choices(
+                    instrument.template,
+                    instrument.tallied,
+                    instrument.sides,
+                    ((g["raters"][rater], sub) for rater, sub in g["returns"].items()),
+                )
+                if instrument.tallied
+                else (),
             )
         )
     return InstrumentResult(instrument, tuple(results), len(subs))

@@ -20,7 +20,7 @@ import workbook_templates
 
 from ..errors import PartnersheetError
 from ..i18n import BASE, supported, tr
-from ..types import field_type
+from ..types import field_type, registered_types
 from ..types.base import COMMON_KEYS, INPUT_TITLE_MAX
 from .model import (
     ID_PATTERN,
@@ -71,6 +71,8 @@ CRITERION_KEYS = ("id", "text", "help", "replaces", "contrast")
 # Keys of a spec that are not its English content: they do not change its hash (see spec_hash_of).
 TRANSLATION_KEYS = ("languages", "translations")
 CONFIDENTIALITY_KEYS = ("min_raters", "attributed")
+# A field's key that changes only the comparison, not the workbook: it does not change the hash either.
+SUMMARY_KEY = "summary"
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -116,6 +118,8 @@ class _Reader:
         # Filled before the sheets are read, so each field type can check what it refers to.
         self.choices: dict[str, tuple[str, ...]] = {}
         self.scales: dict[str, Scale] = {}
+        # Fields with ``summary``, by the key path they were read at: checked against the whole template.
+        self.summarised: list[tuple[str, Field]] = []
 
     def fail(self, key: str, what: str) -> SpecError:
         if self.lang != BASE:
@@ -183,11 +187,34 @@ def spec_hash_of(raw: dict[str, Any]) -> str:
     """Hash the parsed content, so comments, spacing and key order don't change it.
 
     Translations are left out: adding Spanish to a template must not make the English workbooks
-    already sent out look altered. Each language's translations have their own hash.
+    already sent out look altered. Each language's translations have their own hash. So is how a
+    field is summarised (``summary``): it changes the comparison, never the workbook.
     """
     content = {k: v for k, v in raw.items() if k not in TRANSLATION_KEYS}
+    content = _without(content, SUMMARY_KEY)
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    """The spec with ``key`` left out of every field of a form section (the only place it may be)."""
+
+    def field(f: Any) -> Any:
+        return {k: v for k, v in f.items() if k != key} if isinstance(f, dict) else f
+
+    def section(sec: Any) -> Any:
+        if not isinstance(sec, dict) or not isinstance(sec.get("fields"), list):
+            return sec
+        return sec | {"fields": [field(f) for f in sec["fields"]]}
+
+    def sheet(sh: Any) -> Any:
+        if not isinstance(sh, dict) or not isinstance(sh.get("sections"), list):
+            return sh
+        return sh | {"sections": [section(sec) for sec in sh["sections"]]}
+
+    if not isinstance(raw.get("sheets"), list):
+        return raw
+    return raw | {"sheets": [sheet(sh) for sh in raw["sheets"]]}
 
 
 def _parse_field(
@@ -216,7 +243,11 @@ def _parse_field(
     known = COMMON_KEYS | kind.extra_keys
     for key in raw:
         if key not in known:
-            raise r.fail(f"{path}.{key}", f"not a key of a {ftype} field; it may have: {', '.join(sorted(known))}")
+            owners = [t.name for t in registered_types() if key in t.extra_keys]
+            whose = f" ({key} is a key of {' and '.join(owners)} fields)" if owners else ""
+            raise r.fail(
+                f"{path}.{key}", f"not a key of a {ftype} field{whose}; it may have: {', '.join(sorted(known))}"
+            )
     replaces = r.get(raw, "replaces", path, list, [])
     if not all(isinstance(old, str) and ID_PATTERN.match(old.replace("__", "_")) for old in replaces):
         raise r.fail(f"{path}.replaces", 'a list of earlier field ids, e.g. replaces = ["old_id"]')
@@ -243,8 +274,14 @@ def _parse_field(
         row=row,
         prefill=r.get(raw, "from", path, str, None),
         lines=r.get(raw, "lines", path, (int, float), None),
+        summary=r.get(raw, "summary", path, str, None),
         lang=r.lang,
     )
+    if f.summary is not None:
+        if group is not None:
+            r.note(f"{path}.summary", "only a question of a form section is summarised: move it to a form section")
+        else:
+            r.summarised.append((f"{path}.summary", f))
     if f.lines is not None and not 1 <= f.lines <= 20:
         r.note(f"{path}.lines", "lines is the answer row's height in lines: 1 to 20")
     if len(f.input_title) > INPUT_TITLE_MAX:  # pragma: no cover - titles are fixed per type
@@ -652,6 +689,7 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str, languages: tup
                 fields_by_id[f.id] = f
     if not fields_by_id:
         r.note("sheets", "a template needs at least one field")
+    _check_summarised(r, sheets, fields_by_id)
     confidentiality = _confidentiality(r, r.get(raw, "confidentiality", "", dict, {}))
     return Template(
         id=tid,
@@ -673,6 +711,19 @@ def _parse_template(r: _Reader, raw: dict[str, Any], source: str, languages: tup
         translation_hash=_translation_hash(r.catalog) if r.lang != BASE else "",
         confidentiality=confidentiality,
     )
+
+
+def _check_summarised(r: _Reader, sheets: list[Sheet], fields: dict[str, Field]) -> None:
+    """A field summarised by side needs sides to count by, and a rubric whose Summary block shows it."""
+    if not r.summarised:
+        return
+    side = next((f for f in fields.values() if f.identity == "side"), None)
+    rubric = any(section.layout == "rubric" for sheet in sheets for section in sheet.sections)
+    for key, _ in r.summarised:
+        if side is None:
+            r.note(key, 'summarised by side, but no field says the side: add a choice field with identity = "side"')
+        if not rubric:
+            r.note(key, "shown in the Summary block of the template's rubric, but this template has no rubric section")
 
 
 def _prefill_from(r: _Reader, raw: dict[str, Any], fields: dict[str, Field]) -> str | None:

@@ -111,6 +111,8 @@ class Field:
     # Pre-filled from this field of another template's return (``prefill_from``); may hold {n}.
     prefill: str | None = None
     lines: float | None = None
+    # How the comparison summarises the answers (``summary = "by_side"``: a choice counted by side).
+    summary: str | None = None
 
     @property
     def form_lines(self) -> float:

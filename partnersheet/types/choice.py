@@ -16,12 +16,17 @@ from .parsing import as_text, collapse, number
 if TYPE_CHECKING:
     from ..spec.model import Field, Template
 
+# ``summary = "by_side"``: the comparison counts, per partnership, round and side, how many raters
+# chose each option, and names the one chosen most.
+BY_SIDE = "by_side"
+SUMMARIES = (BY_SIDE,)
+
 
 class ChoiceType(FieldType):
     name = "choice"
     title = "Choose from the list"
     hint = "Choose from the list."
-    extra_keys = frozenset({"choices"})
+    extra_keys = frozenset({"choices", "summary"})
     table_width = 14.0
     refused = ProblemCode.NOT_A_CHOICE
 
@@ -32,6 +37,12 @@ class ChoiceType(FieldType):
         elif f.choices not in template_lists:
             known = ", ".join(template_lists) or "none yet"
             problems.append(("choices", f"no choice list named {f.choices!r} (lists: {known}); add it under [choices]"))
+        if f.summary is not None and f.summary not in SUMMARIES:
+            problems.append(("summary", f"unknown summary {f.summary!r}; use {' or '.join(map(repr, SUMMARIES))}"))
+        elif f.summary is not None and f.identity is not None:
+            problems.append(
+                ("summary", f"an identity field is not summarised: it says whose return it is ({f.identity})")
+            )
         return problems
 
     def options(self, template: Template, f: Field) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from typing import Any
 from ...workbook.style import fit_height
 from ...workbook.xlsx_out import OutputBook
 from ..core import Comparison
+from ..tallies import ChoiceSummary
 from .frame import TABLE_TOP, framed_sheet, header_row
 from .styles import Styles
 
@@ -20,7 +21,9 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
         headers += [f"{side} score", f"{side} ratings"]
     if len(sides) >= 2:
         headers.append(f"Gap ({sides[0]} − {sides[1]})")
-    widths = [30, 32] + [14, 9] * len(sides) + ([13] if len(sides) >= 2 else [])
+    # Answers counted by side (``summary = "by_side"``) share the side columns: wider, to hold them.
+    counted = any(p.choices for res in instruments for p in res.partnerships)
+    widths = [30, 32] + [26 if counted else 14, 9] * len(sides) + ([13] if len(sides) >= 2 else [])
     note = (
         f"Each side's score is the mean of its raters' criterion ratings. The gap is the {sides[0]} score minus "
         f"the {sides[1]} score: positive when the {sides[0].lower()} side rates the partnership higher; "
@@ -35,9 +38,14 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
             "that side; otherwise the cell says why (an empty cell means no ratings). Those ratings still count "
             "in the overall scores on Summary and Indicators."
         )
+    if counted:
+        note += (
+            " Below each partnership's scores, a question counted by side shows every answer each side chose, with "
+            "how many of its raters chose it; the ratings column counts the raters who answered."
+        )
     ws = framed_sheet(book, st, "Perspectives", "Perspectives: each side's view", note, widths)
     top = TABLE_TOP
-    n = sum(len(p.indicators) + 1 for res in instruments for p in res.partnerships)
+    n = sum(len(p.indicators) + 1 + len(p.choices) for res in instruments for p in res.partnerships)
     header_row(ws, st, top, headers, widths, n)
     row = top
     for res in instruments:
@@ -59,6 +67,9 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
             if len(sides) >= 2:
                 values.append(_why(p.withheld, p.raters_by_side, sides) or p.side_gap(sides))
             _perspective_row(book, st, ws, row, values, widths, bold=True)
+            for choice in p.choices:
+                row += 1
+                _choice_row(book, st, ws, row, p.label, choice, sides, widths)
         if len(sides) >= 2 and row > top:
             step = res.instrument.step
             gap_col = len(headers) - 1
@@ -78,6 +89,24 @@ def _why(withheld: dict[str, str], raters: dict[str, int], sides: tuple[str, ...
     """Why a gap is not shown: the reason of the side with fewer raters."""
     held = [side for side in sides[:2] if side in withheld]
     return withheld[min(held, key=lambda side: raters.get(side, 0))] if held else ""
+
+
+def _choice_row(
+    book: OutputBook, st: Styles, ws: Any, row: int, label: str, s: ChoiceSummary, sides: tuple[str, ...], widths: Any
+) -> None:
+    """A question counted by side: each side's answers (or why they are withheld), and how many answered."""
+    book.write_cell(ws, row, 0, label, st.wrap)
+    book.write_cell(ws, row, 1, s.field.label, st.wrap)
+    height = max(fit_height(label, widths[0]), fit_height(s.field.label, widths[1]))
+    for i, side in enumerate(sides):
+        tally = s.by_side.get(side)
+        if tally is None:
+            continue
+        text = tally.all_words()
+        book.write_cell(ws, row, 2 + 2 * i, text, st.withheld if tally.withheld else st.wrap)
+        book.write_cell(ws, row, 3 + 2 * i, tally.raters, st.int)
+        height = max(height, fit_height(text, widths[2 + 2 * i]))
+    ws.set_row(row, height)
 
 
 def _perspective_row(

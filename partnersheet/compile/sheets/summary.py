@@ -26,6 +26,7 @@ from ...workbook.xlsx_out import OutputBook
 from ..scores import Instrument, key_of
 from ..trends import InstrumentTrends, PartnershipTrend
 from .styles import Styles
+from .tallies import draw_choice_tables
 from .trends import threshold_words
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
     results = [t for t in c.trends if t.partnerships]
     columns = max(
         [6 + max(len(t.instrument.sides), 1) + t.over_time for t in results]
+        + [len(t.instrument.sides) + 2 for t in results if t.instrument.tallied]
         + [len(t.instrument.indicators) + 2 for t in results]
         + [len(t.rounds) + 1 for t in results if t.over_time]
         + [8]
@@ -221,6 +223,8 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, t: InstrumentTr
                 height = max(height, fit_height(value, widths[col]))
         page.set_row(row, height)
     row += 2
+    if instrument.tallied:  # choices counted by side: what each side sees, beside the scores
+        row = draw_choice_tables(book, st, ws, page.set_row, widths, instrument, latest, row)
     ws.merge_range(row, 0, row, last, "Indicator scores (colours run from the lowest level to the highest)", st.section)
     row += 1
     header_row = row
