@@ -73,13 +73,20 @@ def inputs_apart_from_outputs(
     kept: list[Path] = []
     for given in inputs:
         path = Path(given)
-        resolved, node = _identity(path)
-        clash = paths.get(resolved) or (nodes.get(node) if node is not None else None)
+        # An input that exists is the same file as an output only if that output exists too, as
+        # the same (device, inode): one stat per input, where resolving every path cost more than
+        # the rest of the check for a thousand inputs. A missing input is compared by its path.
+        try:
+            st = os.stat(path)
+            clash = nodes.get((st.st_dev, st.st_ino))
+        except (OSError, ValueError):
+            clash = paths.get(_identity(path)[0])
         if clash is None:
             kept.append(path)
             continue
         if replaceable is not None and replaceable(path):
             continue
+        resolved = _identity(path)[0]
         if resolved == _identity(clash)[0]:
             what = f"{display_name(clash)}: is one of the files being read"
         else:

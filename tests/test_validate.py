@@ -44,7 +44,7 @@ from partnersheet.cli import cli
 from partnersheet.compile.core import compile_paths
 from partnersheet.intake.problems import Problem, ProblemCode
 from partnersheet.intake.read import Submission, Unreadable, read_submission
-from partnersheet.intake.validate import check_submission, validate_paths
+from partnersheet.intake.validate import check_submission, collect_paths, validate_paths
 from partnersheet.spec import Template, load_template, load_template_file
 from partnersheet.workbook.generate import generate
 
@@ -776,6 +776,26 @@ def test_folders_are_searched_and_lock_and_hidden_files_skipped(tmp_path: Path, 
     assert sorted(files) == sorted(map(str, (a, b, c, notes)))
     assert files[notes]["status"] == "skipped"
     assert [p["code"] for p in files[notes]["problems"]] == ["other-file"]
+
+
+def test_one_file_named_many_ways_is_read_once(tmp_path: Path, eff: Template) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    a = eff_workbook(inbox, eff, "a.xlsx")
+    (tmp_path / "shortcut").symlink_to(inbox, target_is_directory=True)
+    (tmp_path / "a-link.xlsx").symlink_to(a)
+    (inbox / "sub").mkdir()
+    spellings = [
+        a,
+        inbox / "sub" / ".." / "a.xlsx",
+        tmp_path / "shortcut" / "a.xlsx",
+        tmp_path / "a-link.xlsx",
+        tmp_path / "shortcut",
+        inbox,
+    ]
+    assert collect_paths(spellings) == [a]
+    other = eff_workbook(tmp_path, eff, "b.xlsx", who=WHO | {"rater": "B. Chen"})
+    assert collect_paths([other, *spellings, other]) == [other, a]
 
 
 def test_wrong_kinds_of_file_in_a_folder_are_reported_not_skipped(tmp_path: Path, eff: Template) -> None:

@@ -70,13 +70,25 @@ def collect_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
             found.extend(Path(folder, name) for name in sorted(files) if not name.startswith(QUIETLY_SKIPPED))
         found.extend(refused)
     unique: dict[str, Path] = {}
+    real_folders: dict[str, str] = {}
     for p in found:
-        try:
-            key = str(p.resolve())
-        except OSError:
-            key = str(p)
-        unique.setdefault(key, p)
+        unique.setdefault(_real_path(p, real_folders), p)
     return list(unique.values())
+
+
+def _real_path(path: Path, real_folders: dict[str, str]) -> str:
+    """The path with every link resolved: the file's own folder resolved once per folder (resolving
+    each of a thousand files took longer than listing them), the file itself only when it is a link."""
+    try:
+        if os.path.islink(path):
+            return str(path.resolve())
+        folder = os.path.dirname(path) or "."
+        real = real_folders.get(folder)
+        if real is None:
+            real = real_folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, os.path.basename(path))
+    except (OSError, ValueError):
+        return str(path)
 
 
 def check_submission(sub: Submission) -> list[Problem]:
