@@ -358,7 +358,7 @@ def _evidence(rows: list[EvidenceRow], withheld: dict[str, dict[str, str]], scru
         side = "" if e.side in withheld.get(e.partnership, {}) else e.side
         text = scrub(e.text)
         order = (e.order[0], e.order[1], e.order[2] if side else 1 << 30, key_of(text))
-        out.append(replace(e, rater="", side=side, text=text, file="", order=order))
+        out.append(EvidenceRow(e.partnership, e.indicator, "", side, text, "", e.status, order))
     out.sort(key=lambda e: e.order)
     return out
 
