@@ -94,6 +94,15 @@ def _lines(result: Any) -> list[str]:
         lines.append(f"{f.file}: returned but not on the roster")
     for f in result.unusable:
         lines.append(f"{f.file}: could not be read (run `partnersheet validate` on it)")
+    other = result.other_template_counts()
+    if other:
+        kinds = ", ".join(f"{n} {tid}" for tid, n in other.items())
+        n = sum(other.values())
+        what = "1 return of another template" if n == 1 else f"{n} returns of other templates"
+        lines.append(
+            f"Set aside: {what} ({kinds}); this roster is for "
+            f"{result.template_id} (give --template ID with their roster to follow them up)"
+        )
     c = result.counts()
     lines.append(
         f"Roster of {c['roster_rows']}: {c['valid']} valid, {c['returned with errors']} returned with errors, "

@@ -57,6 +57,12 @@ def round_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     blank = run_cli("new", "effectiveness", "-o", str(root / "blank.xlsx"), "-q")
     assert blank.exit_code == 0, blank.output
     fill(root / "blank.xlsx", stranger, inbox / "forwarded.xlsx")
+    # A roster rater's workbook of another template (this roster is for effectiveness).
+    other = run_cli(
+        "new", "sustainability", "--partner", "County Health Department", "--rater", "Ana Ruiz",
+        "--side", "library", "--round", "Spring 2026", "-o", str(inbox / "ana-sustainability.xlsx"), "-q",
+    )  # fmt: skip
+    assert other.exit_code == 0, other.output
     return root
 
 
@@ -77,6 +83,23 @@ def test_each_roster_row_gets_its_state(round_folder: Path) -> None:
 def test_a_return_from_someone_not_on_the_roster_is_listed(round_folder: Path) -> None:
     report = status_of(load_template("effectiveness"), round_folder / "raters.csv", [round_folder / "inbox"])
     assert [Path(f.file).name for f in report.unmatched] == ["forwarded.xlsx"]
+
+
+def test_returns_of_other_templates_are_set_aside_not_matched(round_folder: Path, tmp_path: Path) -> None:
+    report = status_of(load_template("effectiveness"), round_folder / "raters.csv", [round_folder / "inbox"])
+    assert [Path(f.file).name for f in report.other_templates] == ["ana-sustainability.xlsx"]
+    assert report.other_template_counts() == {"sustainability": 1}
+    ana = next(r for r in report.rows if r.row.who.rater == "Ana Ruiz")
+    assert ana.state == "valid" and Path(ana.file).name != "ana-sustainability.xlsx" and not ana.older
+    out = tmp_path / "status.xlsx"
+    result = run_cli("status", str(round_folder / "raters.csv"), str(round_folder / "inbox"), "--report", str(out))
+    assert "Set aside: 1 return of another template (1 sustainability); this roster is for effectiveness" in (
+        result.output
+    )
+    assert "ana-sustainability.xlsx: returned but not on the roster" not in result.output
+    listed = {row[0].value: row[1].value for row in openpyxl.load_workbook(out)["Other files"].iter_rows(min_row=2)}
+    assert listed["ana-sustainability.xlsx"] == "another template (sustainability): not this roster's"
+    assert listed["forwarded.xlsx"] == "not on the roster"
 
 
 def test_response_rates_per_partnership_side_and_round(round_folder: Path) -> None:
@@ -148,6 +171,7 @@ def test_json_is_the_library_report(round_folder: Path) -> None:
         "valid": 2,
         "unmatched": 1,
         "unusable": 0,
+        "other_templates": 1,
     }
 
 

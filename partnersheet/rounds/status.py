@@ -97,9 +97,19 @@ class GroupRate:
 @dataclass
 class StatusReport:
     rows: list[RowStatus]
-    unmatched: list[FileReport]  # returns that match no roster row
+    unmatched: list[FileReport]  # returns of the roster's template that match no roster row
     unusable: list[FileReport]  # files that could not be read at all
     batch: Batch
+    template_id: str = ""
+    other_templates: list[FileReport] = field(default_factory=list)
+    """Returns of other templates (an agreement, another instrument): set aside, this roster is not theirs."""
+
+    def other_template_counts(self) -> dict[str, int]:
+        """How many returns of each other template were set aside, by template id."""
+        found: dict[str, int] = {}
+        for f in self.other_templates:
+            found[f.template_id] = found.get(f.template_id, 0) + 1
+        return dict(sorted(found.items()))
 
     @property
     def complete(self) -> bool:
@@ -112,6 +122,7 @@ class StatusReport:
             **found,
             "unmatched": len(self.unmatched),
             "unusable": len(self.unusable),
+            "other_templates": len(self.other_templates),
         }
 
     def rates(self) -> list[GroupRate]:
@@ -153,6 +164,7 @@ class StatusReport:
             ],
             "unmatched": [_file_dict(f) for f in self.unmatched],
             "unusable": [_file_dict(f) for f in self.unusable],
+            "other_templates": [_file_dict(f) | {"template_id": f.template_id} for f in self.other_templates],
         }
 
 
@@ -206,16 +218,20 @@ def match_returns(template: Template, rows: list[RosterRow], batch: Batch) -> St
     by_who = {(_key(s.row.who.partner), _key(s.row.who.rater), _key(s.row.who.round)): s for s in statuses}
     unmatched: list[FileReport] = []
     unusable: list[FileReport] = []
+    other: list[FileReport] = []
     for report in batch.files:
         if report.status in ("unreadable", "skipped"):
             if report.status == "unreadable":
                 unusable.append(report)
             continue
+        if report.template_id != template.id:  # another template's return: never matched to this roster
+            other.append(report)
+            continue
         target = by_id.get(report.workbook_id) if report.workbook_id else None
         if target is None:
             who = _typed_identity(batch, report)
             target = by_who.get((_key(who["partner"]), _key(who["rater"]), _key(who["round"])))
-        if target is None or report.template_id != template.id:
+        if target is None:
             unmatched.append(report)
             continue
         if report.status == SUPERSEDED:
@@ -231,7 +247,7 @@ def match_returns(template: Template, rows: list[RosterRow], batch: Batch) -> St
         target.cells = [f"{p.sheet}!{p.cell}" if p.sheet else p.cell for p in report.problems if p.severity == ERROR]
         target.cells = [c for c in target.cells if c]
         target.state = HAS_ERRORS if report.errors else VALID
-    return StatusReport(statuses, unmatched, unusable, batch)
+    return StatusReport(statuses, unmatched, unusable, batch, template.id, other)
 
 
 def _typed_identity(batch: Batch, report: FileReport) -> dict[str, str]:

@@ -87,6 +87,7 @@ def status_workbook(report: StatusReport) -> bytes:
     for i, g in enumerate(rates, start=1):
         summary.write_number(i, 6, g.rate, percent)
     others = [(f, "not on the roster") for f in report.unmatched] + [(f, "could not be read") for f in report.unusable]
+    others += [(f, f"another template ({f.template_id}): not this roster's") for f in report.other_templates]
     book.table(
         "Other files",
         ("File", "Why it is listed", "Partner", "Rater", "Round", "Errors", "Full path"),
