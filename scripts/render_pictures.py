@@ -63,7 +63,7 @@ def main() -> None:
             (demo / "blank" / "effectiveness.xlsx", "About this assessment", "effectiveness-form.png"),
             (ROOT / "samples" / "returns" / "partnership-table-riverbend.xlsx", "Organization 1",
              "partnership-table.png"),
-            (demo / "comparison.xlsx", "Measuring Partnership Effectiveness: comparison", "comparison-summary.png"),
+            (demo / "comparison.xlsx", "Partnership comparison", "comparison-summary.png"),
             (demo / "problems.xlsx", "How to fix it", "problems-report.png"),
         ]
         for workbook, marker, name in shots:

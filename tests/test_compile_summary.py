@@ -35,6 +35,7 @@ def _summary(tmp_path: Path, partners: list[str]) -> openpyxl.worksheet.workshee
 
 def test_partnerships_with_numbers_sort_by_value(tmp_path: Path) -> None:
     ws = _summary(tmp_path, ["Site 10", "Site 2", "Site 1"])
+    assert ws["A1"].value == "Measuring Partnership Effectiveness: comparison"  # one instrument: its name
     names = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Site")]
     assert names[:3] == ["Site 1", "Site 2", "Site 10"]
 
@@ -52,3 +53,20 @@ def test_summary_is_one_page_until_it_would_be_unreadable(tmp_path: Path, count:
         if pages_tall == "0"
         else ('fitToHeight="0"' not in setup[0])
     )
+
+
+def test_several_instruments_print_one_page_wide_each_block_on_a_new_page(tmp_path: Path) -> None:
+    """Three instruments on one page would print too small to read (the samples hold three)."""
+    samples = Path(__file__).resolve().parents[1] / "samples" / "returns"
+    comparison = compile_paths([samples])
+    names = [r.instrument.name for r in comparison.instruments]
+    assert len(names) >= 3
+    out = write_comparison(comparison, tmp_path / "comparison.xlsx")
+    with zipfile.ZipFile(out) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    setup = re.search(r"<pageSetup [^>]*/>", sheet)
+    assert setup is not None and 'fitToHeight="0"' in setup[0] and '<pageSetUpPr fitToPage="1"/>' in sheet
+    breaks = [int(b) for b in re.findall(r'<brk id="(\d+)"', sheet)]
+    ws = openpyxl.load_workbook(out)["Summary"]
+    # a break after row N (1-based) starts the next page with row N + 1: each block's heading after the first
+    assert [ws.cell(row=b + 1, column=1).value for b in breaks] == names[1:]

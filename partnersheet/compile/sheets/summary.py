@@ -36,6 +36,8 @@ FIRST_WIDTH, OTHER_WIDTH = 30.0, 15.0
 CHART_HEIGHT = 330
 # The Summary prints on one page while it stays readable there (about this many rows).
 ONE_PAGE_PARTNERSHIPS = 15
+SMALLEST_ONE_PAGE_SCALE = 0.6
+"""Below this print scale a one-page Summary is too small to read: it prints one page wide instead."""
 MARGINS = {"left": 0.3, "right": 0.3, "top": 0.4, "bottom": 0.5}  # inches: narrower than the other sheets'
 
 
@@ -110,27 +112,38 @@ class _Page:
         self.ws = ws
         self.widths = widths
         self.heights: dict[int, float] = {}
+        self.blocks: list[int] = []  # first row of each instrument's block (several instruments)
 
     def set_row(self, row: int, height: float) -> None:
         self.heights[row] = height
         self.ws.set_row(row, height)
 
     def print_setup(self, last_row: int, rows_of_partnerships: int, page_footer: str) -> None:
-        """One page, in whichever orientation shows it larger; beyond a page's worth of
-        partnerships, one page wide and as many long as needed, so the text stays readable."""
+        """One page, in whichever orientation shows it larger, while that stays readable (a page's
+        worth of partnerships, printed at SMALLEST_ONE_PAGE_SCALE or more); otherwise one page wide
+        and as many long as needed, each instrument's block starting a new page."""
         across = sum(int(w * 7 + 0.5) + 5 for w in self.widths) * 0.75
         down = sum(self.heights.get(r, LINE_HEIGHT) for r in range(last_row + 1))
 
         def scale(page: tuple[float, float]) -> float:
             return min(page[0] / across, page[1] / down, 1.0)
 
+        landscape = scale(self.PORTRAIT) <= scale(self.LANDSCAPE)
+        one_page = (
+            rows_of_partnerships <= ONE_PAGE_PARTNERSHIPS
+            and max(scale(self.PORTRAIT), scale(self.LANDSCAPE)) >= SMALLEST_ONE_PAGE_SCALE
+        )
+        if not one_page:
+            landscape = across > self.PORTRAIT[0]  # portrait holds more rows a page when the width fits
+            if self.blocks[1:]:
+                self.ws.set_h_pagebreaks(self.blocks[1:])
         print_setup(
             self.ws,
             footer=page_footer,
-            landscape=scale(self.PORTRAIT) <= scale(self.LANDSCAPE),
+            landscape=landscape,
             paper=LETTER,
             margins=MARGINS,
-            pages_tall=1 if rows_of_partnerships <= ONE_PAGE_PARTNERSHIPS else 0,
+            pages_tall=1 if one_page else 0,
             center=True,
         )
         self.ws.print_area(0, 0, last_row, len(self.widths) - 1)
@@ -152,8 +165,8 @@ def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
         ws.set_column(col, col, width)
     page = _Page(ws, widths)
     last = columns - 1
-    title = results[0].instrument.name if len(results) == 1 else "Partnership comparison"
-    ws.merge_range(0, 0, 0, last, f"{title}: comparison", st.title)
+    title = f"{results[0].instrument.name}: comparison" if len(results) == 1 else "Partnership comparison"
+    ws.merge_range(0, 0, 0, last, title, st.title)
     page.set_row(0, 26)
     included = c.compiled - len(c.excluded)
     intro = (
@@ -171,6 +184,7 @@ def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
         row += 1
     for t in results:
         if len(results) > 1:  # several instruments: each block is headed by its name
+            page.blocks.append(row)
             ws.merge_range(row, 0, row, last, t.instrument.name, st.subheading)
             page.set_row(row, fit_height(t.instrument.name, sum(widths), bold=True))
             row += 1
