@@ -234,6 +234,18 @@ def test_an_edited_header_or_a_repeated_row_number_is_an_error_and_those_values_
     assert any(code == "label-duplicated" and cell in numbers for code, cell in problems)
     assert all(f"goals__r{k}__measure" not in sub.values for k in range(1, 9))
     assert "Co-write a guide" not in [v.text for v in sub.values.values()]
+    # The values not used are named by the one problem that explains why, in cell references (the same
+    # in every language), and are kept as values outside the form (the Data sheet), not warned of again.
+    filled = openpyxl.load_workbook(path)[SHEET]
+    letter = openpyxl.utils.get_column_letter(cols[2])
+    column = [f"{letter}{r}" for r in rows if filled.cell(r, cols[2]).value not in (None, "")]
+    mismatch = next(p for p in check_submission(sub) if p.code == "label-mismatch" and p.cell == header)
+    assert column and mismatch.context["unread_cells"] == column and ", ".join(column) in mismatch.message
+    assert ", ".join(column) in mismatch.localised("es").local_message
+    warned = {p.cell for p in check_submission(sub) if p.code == "stray-value"}
+    assert not warned & set(column)
+    kept = {v.cell for v in sub.strays}
+    assert set(column) <= kept
 
 
 @covers("row-incomplete")

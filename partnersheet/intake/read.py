@@ -239,9 +239,13 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
         )
         values = _read_values(book, view, name, problems, same_wording=same_wording)
         strays = _strays(book, view, values, problems)
+        # Values a problem already names as not read (under an edited table header) stay strays, so
+        # they reach the Data sheet, but are not reported again one warning each.
+        named = {(p.sheet, ref) for p in problems for ref in p.context.get("unread_cells", ())}
         problems += _far_problems(book, name) + [
             make_problem(ProblemCode.STRAY_VALUE, name, sheet=v.sheet, cell=v.cell, value=v.formula or v.text)
             for v in strays
+            if (v.sheet, v.cell) not in named
         ]
         # Language-neutral for every program that reads it (a side stamped "Organización aliada"
         # reads "Partner"), whatever language the workbook shows and stamps it in.
@@ -312,7 +316,10 @@ def _strays(book: _Book, template: Template, values: dict[str, Value], problems:
     for p in problems:
         named = [p.cell, p.context.get("answer_cell", ""), *p.context.get("answer_cells", ())]
         named += [part.strip() for part in str(p.context.get("detail", "")).split(",")] if p.sheet else []
+        unread = set(p.context.get("unread_cells", ()))  # not used, so kept as strays (see _read)
         for ref in named:
+            if ref in unread:
+                continue
             if p.sheet and ref and _REF_CELL.match(ref):
                 answers.setdefault(p.sheet, set()).add(_rowcol(ref))
     written, collapsed = _template_texts(template)

@@ -45,6 +45,20 @@ def _problem(
     return make_problem(code, file, sheet=sheet, cell=xl_rowcol_to_cell(*at), field_id=fid, label=f.full_label, **kw)
 
 
+def _unread(cells: list[Where | None], cell_at: CellAt) -> tuple[str, list[str]]:
+    """The cells of a column or row whose values are not used: those holding something (named in the
+    problem, so they are not reported again one by one as stray values), or the whole range when none
+    does. Cell references only, so the problem reads the same in every language."""
+    placed = [w for w in cells if w is not None]
+    filled = [xl_rowcol_to_cell(*w[1:]) for w in placed if as_text(cell_at(*w)).strip()]
+    if filled:
+        return ", ".join(filled), filled
+    if not placed:
+        return "", []
+    first, last = xl_rowcol_to_cell(*placed[0][1:]), xl_rowcol_to_cell(*placed[-1][1:])
+    return (first if first == last else f"{first}:{last}"), []
+
+
 def _columns(
     t: TableMeaning,
     where_now: dict[str, Where | None],
@@ -88,7 +102,7 @@ def _columns(
             col_from[j] = j
         elif j in shown:
             sheet, at, text = shown[j]
-            answer = xl_rowcol_to_cell(*where_now[t.cells[0][j]][1:])  # type: ignore[index]
+            detail, unread = _unread([where_now.get(record[j]) for record in t.cells], cell_at)
             problems.append(
                 _problem(
                     ProblemCode.LABEL_MISMATCH,
@@ -99,7 +113,8 @@ def _columns(
                     t.cells[0][j],
                     value=text,
                     other=t.headers[j],
-                    detail=f"the column from {answer} down",
+                    detail=detail,
+                    context={"unread_cells": unread},
                 )
             )
             lost.add(j)
@@ -140,11 +155,21 @@ def _records(
             continue
         unusable.add(p)
         sheet, at, text = at_number[p]
+        detail, unread = _unread([where_now.get(t.cells[p][slot]) for slot in sorted(col_from.values())], cell_at)
         twice = [q for ps in positions.values() if p in ps and len(ps) > 1 for q in ps]
         if twice:
             cells = ", ".join(xl_rowcol_to_cell(*at_number[q][1]) for q in twice)
             problems.append(
-                _problem(ProblemCode.LABEL_DUPLICATED, file, sheet, at, template, t.cells[p][0], detail=cells)
+                _problem(
+                    ProblemCode.LABEL_DUPLICATED,
+                    file,
+                    sheet,
+                    at,
+                    template,
+                    t.cells[p][0],
+                    detail=cells,
+                    context={"unread_cells": unread},
+                )
             )
         else:
             problems.append(
@@ -157,7 +182,8 @@ def _records(
                     t.cells[p][0],
                     value=text,
                     other=f"a row number from 1 to {rows}",
-                    detail=f"row {at[0] + 1}",
+                    detail=detail,
+                    context={"unread_cells": unread},
                 )
             )
     free = [p for p in range(rows) if p not in pos_of.values() and p not in unusable]
