@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -311,6 +312,27 @@ def test_problems_are_told_in_the_workbook_language_and_in_english(tmp_path: Pat
     # The terminal is the coordinator's: English.
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert "is not a rating for" in result.output and "no es una calificación" not in result.output
+
+
+def test_the_details_inside_a_spanish_problem_are_spanish_too(tmp_path: Path) -> None:
+    """A detail the tool words (a length, a range, a copy) reads in the workbook's language in the
+    message for the respondent, and in English in the coordinator's."""
+    path = rated(tmp_path, "es.xlsx", "es", LEVELS_ES, "Ana Ruiz")
+    fill(path, {"rater_organization": "Centro Latino " * 20, "assessment_date": date(2150, 1, 1)})
+    copy = tmp_path / "copia.xlsx"
+    copy.write_bytes(path.read_bytes())  # the same file sent twice
+    batch = validate_paths([path, copy])
+    by_code = {p.code: p for p in batch.problems}
+    long = by_code[ProblemCode.TOO_LONG]
+    n = len(("Centro Latino " * 20).strip())
+    assert f"({n} caracteres; como máximo 120)" in long.local_message
+    assert f"({n} characters; at most 120)" in long.message
+    dated = by_code[ProblemCode.OUT_OF_RANGE]
+    assert "(1990-01-01 a 2100-12-31)" in dated.local_message and "1990-01-01 to 2100-12-31" in dated.message
+    copied = by_code[ProblemCode.SUPERSEDED]
+    assert "(es una copia idéntica)" in copied.local_message and "(an identical copy)" in copied.message
+    for p in batch.problems:  # no English tool words inside the Spanish
+        assert not re.search(r"\b(characters|at most|identical copy|to \d)", p.local_message), p.local_message
 
 
 @covers("language-unknown")

@@ -10,6 +10,9 @@ It imports nothing from the rest of the package: every layer may use it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from . import es
 
 BASE = "en"
@@ -41,6 +44,32 @@ def tr(lang: str, text: str) -> str:
         return _LANGUAGES[lang][1][text]
     except KeyError:
         raise MissingText(f"no {lang} text for {text!r} in partnersheet/i18n/{lang}.py") from None
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A tool text with the values it holds, said in whichever language is asked: a problem's detail
+    is written once and reads in English for the coordinator and in the respondent's language."""
+
+    text: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def said(self, lang: str) -> str:
+        values = {key: v.said(lang) if isinstance(v, Phrase) else v for key, v in self.values}
+        return tr(lang, self.text).format(**values)
+
+    def __str__(self) -> str:
+        return self.said(BASE)
+
+
+def phrase(text: str, **values: Any) -> Phrase:
+    """``Phrase(text, values)``: ``text`` is an English tool text with ``{name}`` placeholders."""
+    return Phrase(text, tuple(values.items()))
+
+
+def said(text: str | Phrase, lang: str) -> str:
+    """A detail as it reads in ``lang``: a Phrase in that language, any other text as it is."""
+    return text.said(lang) if isinstance(text, Phrase) else text
 
 
 def problem_text(lang: str, code: str, message: str, hint: str) -> tuple[str, str]:

@@ -65,6 +65,16 @@ TEXTS: dict[str, str] = {
     "Please type a number from {range} ({message})": "Por favor, escriba un número de {range} ({message})",
     "{low} to {high}": "{low} a {high}",
     "{low} or more": "{low} o más",
+    # Details inside problems (the same problem reads in English for the coordinator).
+    "{n} characters; at most {max}": "{n} caracteres; como máximo {max}",
+    "{cell}, empty": "{cell}, vacía",
+    "a row number from 1 to {n}": "un número de fila del 1 al {n}",
+    "{n} cell beyond {cell}": "{n} celda más allá de {cell}",
+    "{n} cells beyond {cell}": "{n} celdas más allá de {cell}",
+    "its fingerprint differs": "su huella no coincide",
+    "an identical copy": "es una copia idéntica",
+    "saved {newer}, this one {older}": "la nueva se guardó: {newer}; esta: {older}",
+    "at an unknown time": "sin fecha",
     "Please check this answer": "Revise esta respuesta, por favor",
     # Spec defaults.
     "How effective is the partnership here? ({group})": "¿Qué tan eficaz es la alianza en esto? ({group})",

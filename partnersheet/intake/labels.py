@@ -25,6 +25,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from ..i18n import phrase
 from ..spec import Template
 from ..types.parsing import as_text, collapse
 from ..workbook.layout import NUMBER_COL, TITLE_COL, TITLE_ROW, InputCell, layout_for
@@ -280,7 +281,7 @@ def _mismatch(file: str, label: str, fid: str, m: Meaning, slot: _Slot, cell_at:
         label=label,
         value=slot.shown,
         other=m.text,
-        detail=f"{answer_cell}: {answer!r}" if answer.strip() else f"{answer_cell}, empty",
+        detail=f"{answer_cell}: {answer!r}" if answer.strip() else phrase("{cell}, empty", cell=answer_cell),
         context={"answer_cell": answer_cell, "answer": answer},
     )
 

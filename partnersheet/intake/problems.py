@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..files import display_name, printable
-from ..i18n import BASE, problem_text
+from ..i18n import BASE, Phrase, problem_text, said
 
 ERROR = "error"
 WARNING = "warning"
@@ -303,17 +303,17 @@ class Problem:
     lang: str = BASE
     local_message: str = ""
     local_hint: str = ""
-    # What filled the message's placeholders, kept to say it again in another language.
-    params: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # What filled the message's placeholders, kept to say it again in another language (a Phrase
+    # among them is said in that language).
+    params: dict[str, str | Phrase] = field(default_factory=dict, repr=False, compare=False)
 
     def localised(self, lang: str) -> Problem:
         """The same problem, also told in ``lang`` (the language of the workbook it is about)."""
         if lang == self.lang and self.local_message:
             return self
         message, hint = problem_text(lang, str(self.code), self.code.message, self.code.hint)
-        return replace(
-            self, lang=lang, local_message=message.format(**self.params), local_hint=hint.format(**self.params)
-        )
+        params = _said(self.params, lang)
+        return replace(self, lang=lang, local_message=message.format(**params), local_hint=hint.format(**params))
 
     def to_dict(self) -> dict[str, Any]:
         """For machine readers (JSON): file names shown as people see them, so any encoder takes them."""
@@ -345,24 +345,29 @@ def make_problem(
     field_id: str = "",
     label: str = "",
     value: Any = "",
-    detail: str = "",
-    other: str = "",
+    detail: str | Phrase = "",
+    other: str | Phrase = "",
     context: dict[str, Any] | None = None,
 ) -> Problem:
-    """Build a problem from the catalogue, filling its message and hint."""
+    """Build a problem from the catalogue, filling its message and hint.
+
+    ``detail`` and ``other`` are data (cells, a value, a file name) or a Phrase, the tool's own words,
+    which each language says its way."""
     text_value = "" if value is None else str(value)
     if len(text_value) > 80:
         text_value = text_value[:77] + "..."
-    params = {  # the message is for people: a file name that is not UTF-8 is shown with U+FFFD
+    params: dict[str, str | Phrase] = {  # a file name that is not UTF-8 is shown with U+FFFD
         "file": display_name(file),
         "sheet": sheet,
         "cell": cell or "?",
         "label": label,
         "value": text_value,
-        "detail": printable(detail),
-        "other": printable(other),
+        "detail": detail if isinstance(detail, Phrase) else printable(detail),
+        "other": other if isinstance(other, Phrase) else printable(other),
     }
-    message, hint = code.message.format(**params), code.hint.format(**params)
+    english = _said(params, BASE)
+    message, hint = code.message.format(**english), code.hint.format(**english)
+    facts = {**({"detail": english["detail"]} if detail else {}), **({"other": english["other"]} if other else {})}
     return Problem(
         code=code,
         severity=code.severity,
@@ -374,8 +379,12 @@ def make_problem(
         field_id=field_id,
         field_label=label,
         value=text_value,
-        context={**({"detail": detail} if detail else {}), **({"other": other} if other else {}), **(context or {})},
+        context={**facts, **(context or {})},
         local_message=message,
         local_hint=hint,
         params=params,
     )
+
+
+def _said(params: dict[str, str | Phrase], lang: str) -> dict[str, str]:
+    return {key: said(value, lang) for key, value in params.items()}

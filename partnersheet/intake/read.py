@@ -26,7 +26,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
-from ..i18n import BASE, language_name
+from ..i18n import BASE, Phrase, language_name, phrase
 from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, UnknownLanguage, as_registry, template_by_hash
 from ..types import parse as normalise
 from ..types.parsing import as_text, collapse
@@ -60,7 +60,7 @@ class Value:
     sheet: str
     cell: str
     error: ProblemCode | None = None
-    detail: str = ""
+    detail: str | Phrase = ""
     formula: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
 
@@ -226,7 +226,7 @@ def _read(path: Path, name: str, data: bytes, digest: str, registry: TemplateReg
                     ProblemCode.TEMPLATE_ALTERED,
                     name,
                     value=f"{template_id} {version}",
-                    detail="its fingerprint differs",
+                    detail=phrase("its fingerprint differs"),
                     context={"spec_hash": spec_hash, "expected": template.spec_hash, "source": template.source},
                 )
             )
@@ -276,7 +276,8 @@ def _far_problems(book: _Book, name: str) -> list[Problem]:
     problems = []
     for sheet, cells in book.far.items():
         beyond = plain_ref(book.rows - 1, book.cols - 1)
-        detail = f"{cells.count} cell{'s' * (cells.count != 1)} beyond {beyond}"
+        words = "{n} cell beyond {cell}" if cells.count == 1 else "{n} cells beyond {cell}"
+        detail = phrase(words, n=cells.count, cell=beyond)
         problems.append(
             make_problem(
                 ProblemCode.FAR_VALUE,

@@ -18,6 +18,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from ..i18n import phrase
 from ..spec import Template
 from ..types.parsing import as_text, collapse
 from .labels import LABEL_GAP, CellAt, TableMeaning, Where, meanings_for
@@ -181,7 +182,7 @@ def _records(
                     template,
                     t.cells[p][0],
                     value=text,
-                    other=f"a row number from 1 to {rows}",
+                    other=phrase("a row number from 1 to {n}", n=rows),
                     detail=detail,
                     context={"unread_cells": unread},
                 )

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import display_name
+from ..i18n import Phrase, phrase
 from ..spec import IDENTITY_KEYS, TemplateRegistry, as_registry
 from .problems import ERROR, WARNING, Problem, ProblemCode, make_problem
 from .read import Submission, Unreadable, read_submission
@@ -253,7 +254,9 @@ def check_batch(subs: list[Submission]) -> dict[str, list[Problem]]:
             if sub is newest or sub in ties:
                 continue
             how = (
-                "an identical copy" if sub.sha256 == newest.sha256 else f"saved {_when(newest)}, this one {_when(sub)}"
+                phrase("an identical copy")
+                if sub.sha256 == newest.sha256
+                else phrase("saved {newer}, this one {older}", newer=_when(newest), older=_when(sub))
             )
             found.setdefault(sub.file, []).append(
                 make_problem(
@@ -277,9 +280,11 @@ def _cannot_tell(sub: Submission, others: list[Submission]) -> Problem:
     return make_problem(ProblemCode.DUPLICATE_SUBMISSION, sub.file, detail=detail, other=other)
 
 
-def _when(sub: Submission) -> str:
+def _when(sub: Submission) -> str | Phrase:
     stamp = _timestamp(sub.saved_at) or sub.file_modified
-    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if stamp else "at an unknown time"
+    if not stamp:
+        return phrase("at an unknown time")
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def read_many(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..i18n import tr
+from ..i18n import Phrase, tr
 from ..intake.problems import ProblemCode
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class Normalised:
     value: str | float | date | None
     score: float | None = None
     error: ProblemCode | None = None
-    detail: str = ""
+    detail: str | Phrase = ""
     context: dict[str, Any] = field(default_factory=dict)
 
 

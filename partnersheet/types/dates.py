@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..i18n import tr
+from ..i18n import phrase, tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import DATE_MAX, DATE_MIN, parse_date
@@ -39,7 +39,7 @@ class DateType(FieldType):
             return Normalised(
                 None,
                 error=ProblemCode.OUT_OF_RANGE,
-                detail=f"{DATE_MIN.isoformat()} to {DATE_MAX.isoformat()}",
+                detail=phrase("{low} to {high}", low=DATE_MIN.isoformat(), high=DATE_MAX.isoformat()),
                 context={"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()},
             )
         return Normalised(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..i18n import tr
+from ..i18n import Phrase, phrase, tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import fmt, number
@@ -66,10 +66,14 @@ class NumberType(FieldType):
         }
 
     def range_text(self, f: Field) -> str:
+        return self.range_phrase(f).said(f.lang)
+
+    def range_phrase(self, f: Field) -> Phrase:
+        """The accepted range in words, in any language (a problem says it in two)."""
         low, high = self.bounds(f)
         if f.max is not None:
-            return tr(f.lang, "{low} to {high}").format(low=fmt(low), high=fmt(high))
-        return tr(f.lang, "{low} or more").format(low=fmt(low))
+            return phrase("{low} to {high}", low=fmt(low), high=fmt(high))
+        return phrase("{low} or more", low=fmt(low))
 
     def parse(self, template: Template, f: Field, raw: Any) -> Normalised:
         value = number(raw)
@@ -80,7 +84,7 @@ class NumberType(FieldType):
         low, high = self.bounds(f)
         if not low <= value <= high:
             return Normalised(
-                None, error=ProblemCode.OUT_OF_RANGE, detail=self.range_text(f), context={"min": low, "max": high}
+                None, error=ProblemCode.OUT_OF_RANGE, detail=self.range_phrase(f), context={"min": low, "max": high}
             )
         return Normalised(value)
 

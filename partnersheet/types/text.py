@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..i18n import tr
+from ..i18n import phrase, tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import as_text
@@ -47,7 +47,7 @@ class TextType(FieldType):
             return Normalised(
                 text,
                 error=ProblemCode.TOO_LONG,
-                detail=f"{len(text)} characters; at most {f.max_length}",
+                detail=phrase("{n} characters; at most {max}", n=len(text), max=f.max_length),
                 context={"length": len(text), "max_length": f.max_length},
             )
         return Normalised(text)
