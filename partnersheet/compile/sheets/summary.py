@@ -113,6 +113,7 @@ class _Page:
         self.widths = widths
         self.heights: dict[int, float] = {}
         self.blocks: list[int] = []  # first row of each instrument's block (several instruments)
+        self.sections: list[int] = []  # first row of each part kept on one printed page if it fits
 
     def set_row(self, row: int, height: float) -> None:
         self.heights[row] = height
@@ -135,8 +136,10 @@ class _Page:
         )
         if not one_page:
             landscape = across > self.PORTRAIT[0]  # portrait holds more rows a page when the width fits
-            if self.blocks[1:]:
-                self.ws.set_h_pagebreaks(self.blocks[1:])
+            page = self.LANDSCAPE if landscape else self.PORTRAIT
+            breaks = self._breaks(last_row, page[1] / min(page[0] / across, 1.0))
+            if breaks:
+                self.ws.set_h_pagebreaks(breaks)
         print_setup(
             self.ws,
             footer=page_footer,
@@ -147,6 +150,29 @@ class _Page:
             center=True,
         )
         self.ws.print_area(0, 0, last_row, len(self.widths) - 1)
+
+    def _breaks(self, last_row: int, room: float) -> list[int]:
+        """Rows that start a printed page: each instrument's block after the first, and a part (a
+        heading with its table or chart) that would not fit in what is left of the page, so no
+        heading is left at the foot of a page with its table on the next. ``room``: a page's height
+        in the sheet's points."""
+
+        def height(first: int, end: int) -> float:
+            return sum(self.heights.get(r, LINE_HEIGHT) for r in range(first, end))
+
+        starts = sorted(set(self.sections) | set(self.blocks))
+        if not starts:
+            return []
+        forced = set(self.blocks[1:])
+        breaks: list[int] = []
+        used = height(0, starts[0])  # the title and the note above the first part
+        for start, end in zip(starts, [*starts[1:], last_row + 1], strict=True):
+            part = height(start, end)
+            if start in forced or (used > 0 and used + part > room):
+                breaks.append(start)
+                used = 0.0
+            used += part
+        return breaks
 
 
 def draw_summary(book: OutputBook, st: Styles, c: Comparison) -> None:
@@ -211,6 +237,7 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, t: InstrumentTr
             f"previous round: ▲ ▼ a change that counts, △ ▽ one that does not. {threshold_words(t)} "
             "Every round, indicator by indicator, is on the Trends sheet."
         )
+    page.sections.append(row)  # the block's note goes with its first table
     ws.merge_range(row, 0, row, last, words, st.note)
     page.set_row(row, fit_height(words, sum(widths)))
     row += 2
@@ -238,7 +265,9 @@ def _instrument_block(book: OutputBook, st: Styles, page: _Page, t: InstrumentTr
         page.set_row(row, height)
     row += 2
     if instrument.tallied:  # choices counted by side: what each side sees, beside the scores
+        page.sections.append(row)
         row = draw_choice_tables(book, st, ws, page.set_row, widths, instrument, latest, row)
+    page.sections.append(row)  # the heat map and its chart
     ws.merge_range(row, 0, row, last, "Indicator scores (colours run from the lowest level to the highest)", st.section)
     row += 1
     header_row = row
@@ -287,6 +316,7 @@ def _by_round(book: OutputBook, st: Styles, page: _Page, t: InstrumentTrends, ro
     """The overall score of each partnership by round: a small table and a line chart drawn from it."""
     ws, widths = page.ws, page.widths
     scale, instrument = t.instrument.scale, t.instrument
+    page.sections.append(row)  # the table and its line chart
     ws.merge_range(row, 0, row, len(widths) - 1, "Overall score by round", st.section)
     row += 1
     header_row = row
