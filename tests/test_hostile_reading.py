@@ -27,7 +27,7 @@ from helpers import WHO, covers, fill, make_workbook, rewrite_parts, sheet_part,
 
 from partnersheet.compile.core import compile_batch, tidy_json
 from partnersheet.compile.sheets import write_comparison
-from partnersheet.intake import validate as validate_module
+from partnersheet.intake import pool as pool_module
 from partnersheet.intake.read import Submission, read_submission
 from partnersheet.intake.validate import read_many, validate_paths
 from partnersheet.spec import Template, load_template
@@ -277,7 +277,7 @@ def test_a_file_that_kills_its_reader_costs_only_itself(tmp_path: Path, monkeypa
     good = good_returns(folder, 60)
     poison = folder / "poison.xlsx"
     poison.write_bytes(good[0].read_bytes())
-    monkeypatch.setattr(validate_module, "read_submission", _dies_on_poison)
+    monkeypatch.setattr(pool_module, "read_submission", _dies_on_poison)
     files = [*good[:30], poison, *good[30:]]
 
     results = {r.file: r for r in read_many(files, workers=2)}

@@ -306,7 +306,7 @@ def test_worker_processes_know_user_templates(
         spawned.append(workers)
         return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
-    monkeypatch.setattr("partnersheet.intake.validate.ProcessPoolExecutor", spawning_pool)
+    monkeypatch.setattr("partnersheet.intake.pool.ProcessPoolExecutor", spawning_pool)
     two = validate_paths([tmp_path], workers=2, templates=registry)
     assert spawned == [2], "two worker processes read the returns"
     assert two.to_dict() == one.to_dict()
