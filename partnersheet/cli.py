@@ -480,9 +480,10 @@ def demo(folder: Path, force: bool, quiet: bool) -> None:
         shown = f"{item.path}/" if item.path.is_dir() else str(item.path)
         echo(f"  {shown:<48} {item.purpose}")
     stats = result.batch.stats()
+    replaced = f", {stats['superseded']} replaced by a corrected copy" if stats["superseded"] else ""
     echo(
         f"Checked {stats['files']} returned workbooks: {stats['valid']} valid, {stats['invalid']} with errors, "
-        f"{stats['unreadable']} unreadable (see problems.xlsx)."
+        f"{stats['unreadable']} unreadable{replaced} (see problems.xlsx)."
     )
     echo(result.status)
     if result.trends:

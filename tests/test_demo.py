@@ -112,6 +112,15 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
     assert f"{len(reminders)} reminders" in result.output and "2 must fix something, 3 not returned" in result.output
     # and it points at the trend: each partnership assessed twice or more, its change and verdict
     assert "Since the previous round" in result.output
+    # every return is accounted for in the one line that sums them up
+    checked = re.search(
+        r"Checked (\d+) returned workbooks: (\d+) valid, (\d+) with errors, (\d+) unreadable, "
+        r"(\d+) replaced by a corrected copy",
+        result.output,
+    )
+    assert checked is not None, result.output
+    total, *parts = map(int, checked.groups())
+    assert total == len(list((target / "returned").iterdir())) == sum(parts)
     assert re.search(r"Tri-County Food Bank: \d\.\d\d in Spring 2027, [+-]\d\.\d\d since Fall 2026 \(", result.output)
     again = CliRunner().invoke(cli, ["demo", str(target)])
     assert again.exit_code == 1 and "--force" in again.output
