@@ -480,7 +480,7 @@ def demo(folder: Path, force: bool, quiet: bool) -> None:
         shown = f"{item.path}/" if item.path.is_dir() else str(item.path)
         echo(f"  {shown:<48} {item.purpose}")
     stats = result.batch.stats()
-    replaced = f", {stats['superseded']} replaced by a corrected copy" if stats["superseded"] else ""
+    replaced = f", {stats['superseded']} replaced by a newer copy" if stats["superseded"] else ""
     echo(
         f"Checked {stats['files']} returned workbooks: {stats['valid']} valid, {stats['invalid']} with errors, "
         f"{stats['unreadable']} unreadable{replaced} (see problems.xlsx)."

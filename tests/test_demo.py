@@ -115,7 +115,7 @@ def test_demo_runs_end_to_end_and_says_what_to_open(tmp_path: Path) -> None:
     # every return is accounted for in the one line that sums them up
     checked = re.search(
         r"Checked (\d+) returned workbooks: (\d+) valid, (\d+) with errors, (\d+) unreadable, "
-        r"(\d+) replaced by a corrected copy",
+        r"(\d+) replaced by a newer copy",
         result.output,
     )
     assert checked is not None, result.output
