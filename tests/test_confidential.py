@@ -25,7 +25,7 @@ import openpyxl
 import pytest
 from helpers import run_cli
 
-from partnersheet.compile.confidential import withheld_sides
+from partnersheet.compile.confidential import Scrubber, withheld_sides
 from partnersheet.compile.pseudonyms import Pseudonyms
 from partnersheet.spec import SpecError, load_template, parse_template
 from partnersheet.spec.terms import terms
@@ -449,3 +449,14 @@ def test_the_board_tells_the_change_since_the_round_before(
     rows = [row for _, _, row in cells(tmp_path / "b.xlsx") if row and row[0] == PARTNERSHIP]
     assert len(rows) == 1 and rows[0][1] == "Fall 2026" and rows[0][2] == pytest.approx(after)
     assert f"Overall score up {after - before:.2f} since {ROUND}" in rows[0][4]
+
+
+def test_a_part_of_a_raters_name_on_its_own_is_taken_out_of_texts() -> None:
+    """A first or last name alone names someone as surely as the whole name does."""
+    scrub = Scrubber(["Maya Okafor", "Dr. Lena Ortiz", "May Chen", "Ana de la Cruz"], {})
+    assert scrub("Maya set the agenda; Okafor took notes") == "[name] set the agenda; [name] took notes"
+    assert scrub("Thanks to Lena and Dr. Ortiz") == "Thanks to [name] and Dr. [name]"
+    assert scrub("Ana de la Cruz and Cruz's team") == "[name] and [name]'s team"
+    # Not taken: a word that is a name part only by its letters, a title, the particles of a name.
+    assert scrub("we may meet in May; the maya calendar") == "we may meet in [name]; the maya calendar"
+    assert scrub("Dr. Who and de la Rosa") == "Dr. Who and de la Rosa"

@@ -136,13 +136,30 @@ def _mask_indicator(r: IndicatorResult, min_raters: int, withheld: dict[str, str
     return replace(r, by_side=by_side)
 
 
+HONORIFICS = frozenset({"Mrs", "Miss", "Sir", "Madam", "Sra", "Srta", "Don", "Doña", "Dra", "Prof"})
+
+
+def _name_part(part: str) -> bool:
+    """A part of a name that names someone on its own: capitalised, three letters or more, no
+    abbreviation ("Dr.", "J.") or title."""
+    return len(part) >= 3 and part[0].isupper() and "." not in part and part not in HONORIFICS
+
+
 class Scrubber:
-    """Replaces raters' names typed anywhere in a text with ``[name]``, and file names with keys."""
+    """Replaces raters' names typed anywhere in a text with ``[name]`` (whole, or any capitalised part
+    of three letters or more on its own), and file names with keys."""
 
     def __init__(self, names: Iterable[str], files: dict[str, str]) -> None:
+        names = [n for n in names if n]
         words = sorted({key_of(n) for n in names if len(key_of(n)) >= 3}, key=len, reverse=True)
         parts = [r"\s+".join(map(re.escape, w.split())) for w in words]
         self._names = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE) if parts else None
+        # Each part of a name on its own ("Maya" of Maya Okafor), as written: capitalised, three
+        # letters or more, so "de" or an initial is not taken, nor "may" for May Chen mid-sentence.
+        single = sorted({p for n in names for p in n.split() if _name_part(p)}, key=len, reverse=True)
+        self._parts = (
+            re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, single)) + r")(?!\w)") if single else None
+        )
         # File names indexed by how they end (".xlsx") and their length: a text is searched for the
         # few endings, and only where one occurs for a name, whatever the number of inputs (checking
         # each of 10,000 names in every text made compile quadratic).
@@ -164,6 +181,7 @@ class Scrubber:
             return found
         text = self._file_keys(value)
         text = self._names.sub(NAME_REMOVED, text) if self._names is not None else text
+        text = self._parts.sub(NAME_REMOVED, text) if self._parts is not None else text
         if len(self._done) < 200_000:
             self._done[value] = text
         return text
