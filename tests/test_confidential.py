@@ -15,6 +15,7 @@ import io
 import json
 import math
 import re
+import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -23,9 +24,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from helpers import run_cli
+from helpers import fill, run_cli
 
 from partnersheet.compile.confidential import Scrubber, withheld_sides
+from partnersheet.compile.core import TIDY_KEYS, compile_paths
 from partnersheet.compile.pseudonyms import Pseudonyms
 from partnersheet.spec import SpecError, load_template, parse_template
 from partnersheet.spec.terms import terms
@@ -460,3 +462,21 @@ def test_a_part_of_a_raters_name_on_its_own_is_taken_out_of_texts() -> None:
     # Not taken: a word that is a name part only by its letters, a title, the particles of a name.
     assert scrub("we may meet in May; the maya calendar") == "we may meet in [name]; the maya calendar"
     assert scrub("Dr. Who and de la Rosa") == "Dr. Who and de la Rosa"
+
+
+def test_words_of_the_forms_partners_and_sides_stay_when_a_rater_typed_a_role(tmp_path: Path) -> None:
+    """A rater who typed "Library Staff" as her name: "Staff" on its own is taken out of texts, but
+    "Library" is a word the comparison itself uses (a side, form labels), so it stays everywhere."""
+    scrub = Scrubber(["Library Staff", "Maya Okafor"], {}, keep=["Library", "Partner"])
+    assert scrub("Library Staff said the Library and Staff agree") == "[name] said the Library and [name] agree"
+    samples = Path(__file__).resolve().parents[1] / "samples" / "returns"
+    inbox = tmp_path / "inbox"
+    shutil.copytree(samples, inbox)
+    first = sorted(inbox.glob("effectiveness-Tri-County-Food-Bank-*-Spring-2027.xlsx"))[0]
+    fill(first, {"rater": "Library Staff"})
+    comparison = compile_paths([inbox], confidentiality="confidential")
+    cols = {key: i for i, key in enumerate(TIDY_KEYS)}
+    rows = list(comparison.tidy_rows())
+    assert {r[cols["side"]] for r in rows} <= {"Library", "Partner", ""}
+    for key in ("partner", "field_label", "round", "template_id"):
+        assert not [r for r in rows if "[name]" in str(r[cols[key]])], key

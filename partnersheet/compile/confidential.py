@@ -26,6 +26,7 @@ from ..errors import UsageError
 from ..files import display_basename, display_name
 from ..intake.validate import FileReport
 from ..spec import Template
+from ..workbook.layout import layout_for
 from .agreements import masked_agreement
 from .core import TIDY_KEYS, Comparison
 from .pseudonyms import FILE, RATER, WORKBOOK, Pseudonyms
@@ -149,14 +150,19 @@ class Scrubber:
     """Replaces raters' names typed anywhere in a text with ``[name]`` (whole, or any capitalised part
     of three letters or more on its own), and file names with keys."""
 
-    def __init__(self, names: Iterable[str], files: dict[str, str]) -> None:
+    def __init__(self, names: Iterable[str], files: dict[str, str], keep: Iterable[str] = ()) -> None:
+        """``keep``: words never taken out on their own (the forms' own words, partners, rounds,
+        sides), since a rater who typed a role ("Library Staff") must not blank every "Library"."""
         names = [n for n in names if n]
+        kept = {word.casefold() for word in keep}
         words = sorted({key_of(n) for n in names if len(key_of(n)) >= 3}, key=len, reverse=True)
         parts = [r"\s+".join(map(re.escape, w.split())) for w in words]
         self._names = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE) if parts else None
         # Each part of a name on its own ("Maya" of Maya Okafor), as written: capitalised, three
         # letters or more, so "de" or an initial is not taken, nor "may" for May Chen mid-sentence.
-        single = sorted({p for n in names for p in n.split() if _name_part(p)}, key=len, reverse=True)
+        single = sorted(
+            {p for n in names for p in n.split() if _name_part(p) and p.casefold() not in kept}, key=len, reverse=True
+        )
         self._parts = (
             re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, single)) + r")(?!\w)") if single else None
         )
@@ -305,7 +311,7 @@ def shown(c: Comparison, override: str | None = None) -> Comparison:
     subs = sorted(c.submissions, key=lambda s: s.file)
     file_keys = {display_name(s.file): names.key(FILE, display_name(s.file)) for s in subs}
     file_keys |= {f.file: names.key(FILE, display_name(f.file)) for f in c.batch.files}
-    scrub = Scrubber((who_of(s).rater for s in subs), _file_names(c, file_keys))
+    scrub = Scrubber((who_of(s).rater for s in subs), _file_names(c, file_keys), _own_words(templates, subs))
     mask = _row_mask(c, subs, instruments, applied, names, scrub)
     withheld = {p.label: p.withheld for res in instruments for p in res.partnerships}
     evidence = _evidence(c.evidence, withheld, scrub)
@@ -342,6 +348,20 @@ def shown(c: Comparison, override: str | None = None) -> Comparison:
         actions=c.actions.masked(scrub) if c.actions is not None else None,
         agreements=[masked_agreement(a, scrub) for a in c.agreements],
     )
+
+
+def _own_words(templates: dict[str, Template], subs: list[Any]) -> set[str]:
+    """Every word of the forms (in each language a return came in), their lists, the partners,
+    rounds and sides: words that stay even when a rater's name holds one of them."""
+    texts: set[str] = set()
+    views = {(s.template_id, s.lang): s.view for s in subs} | {(tid, t.lang): t for tid, t in templates.items()}
+    for view in views.values():
+        texts.update(c.text for sl in layout_for(view).sheets for c in sl.cells)
+        texts.update(option for f in view.fields for option in view.options(f))
+    for sub in subs:
+        who = who_of(sub)
+        texts.update((who.partner, who.round, who.side))
+    return {word for text in texts for word in re.findall(r"\w+", text)}
 
 
 def _file_names(c: Comparison, keys: dict[str, str]) -> dict[str, str]:
