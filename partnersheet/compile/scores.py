@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ from ..files import display_name
 from ..intake.read import Submission
 from ..rounds.order import RoundOrder
 from ..spec import Field, Scale, Template
+from ..types.parsing import collapse, natural
 from .tallies import ChoiceSummary, tallied_fields, tally_choices
 
 INCLUDED = "ok"
@@ -34,12 +34,7 @@ def _clean(text: Any) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def key_of(text: str) -> str:
-    return _clean(text).casefold()
-
-
-def natural(text: str) -> tuple[Any, ...]:
-    """A sort key that puts "Site 2" before "Site 10"."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+    return collapse(str(text or ""))
 
 
 def mean(values: list[float]) -> float | None:

@@ -13,13 +13,14 @@ from typing import Any
 
 from ..files import display_name
 from ..i18n import Phrase, phrase
+from ..types.parsing import collapse
 from .problems import Problem, ProblemCode, make_problem
 from .read import Submission
 
 
 def same_text(a: str, b: str) -> bool:
     """Equal but for case and spacing."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return collapse(a) == collapse(b)
 
 
 def _who(sub: Submission) -> tuple[str, ...] | None:
@@ -28,7 +29,7 @@ def _who(sub: Submission) -> tuple[str, ...] | None:
     for key in ("partner", "rater", "round"):
         f = sub.template.identity_field(key)
         text = sub.values[f.id].text if f is not None and f.id in sub.values else ""
-        parts.append(" ".join(text.split()).casefold())
+        parts.append(collapse(text))
     if not parts[0] or not parts[1]:
         return None
     return (sub.template.id, *parts)

@@ -9,7 +9,6 @@ submission's round label and dates.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,17 +16,14 @@ from datetime import date
 from typing import Any
 
 from ..errors import UsageError
+from ..types.parsing import collapse, natural
 
 NO_ROUND = "(no round)"
 
 
 def round_key(label: str) -> str:
     """How round labels are compared: case and spacing ignored."""
-    return " ".join(str(label or "").split()).casefold()
-
-
-def _natural(text: str) -> tuple[Any, ...]:
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text))
+    return collapse(str(label or ""))
 
 
 @dataclass(frozen=True)
@@ -96,7 +92,7 @@ def order_rounds(seen: Iterable[tuple[str, Iterable[date]]], given: Sequence[str
 
     def by_date(key: str) -> tuple[Any, ...]:
         found = dates[key]
-        return (0, statistics.median(found), _natural(key)) if found else (1, 0, _natural(key))
+        return (0, statistics.median(found), natural(key)) if found else (1, 0, natural(key))
 
     ordered = sorted(labels, key=by_date)
     return RoundOrder(tuple(labels[k] for k in ordered), "by the median assessment date of each round")

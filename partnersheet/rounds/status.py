@@ -19,6 +19,7 @@ from ..files import atomic_write, check_writable, display_name, inputs_apart_fro
 from ..intake.problems import ERROR
 from ..intake.validate import Batch, FileReport, validate_paths
 from ..spec import Template, TemplateRegistry
+from ..types.parsing import collapse
 from ..workbook.xlsx_out import csv_safe
 from .roster import RosterRow, read_roster, workbook_of
 
@@ -31,8 +32,7 @@ STATES = (NOT_RETURNED, HAS_ERRORS, VALID)
 CELLS_IN_REMINDER = 8
 
 
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
+_key = collapse  # how names and rounds on the roster are compared with a return's
 
 
 @dataclass

@@ -45,6 +45,11 @@ def collapse(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def natural(text: str) -> tuple[Any, ...]:
+    """A sort key that puts "Site 2" before "Site 10" (numbers by value, the rest as text)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text))
+
+
 def number(raw: Any) -> float | None:
     """A number typed as a number or as text ("1,200", "$500", "6 hours"); None if it is not one."""
     if isinstance(raw, bool):

@@ -23,8 +23,7 @@ KEYED_HEADERS = ("File key", "Status", "Template", "Version", "Workbook key", "E
 
 
 def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
-    widths = WIDTHS
-    ws = framed_sheet(book, st, "About", "About this comparison", "", widths, RowsSheet)
+    ws = framed_sheet(book, st, "About", "About this comparison", "", WIDTHS, RowsSheet)
     stats = c.batch.stats()
     facts: tuple[tuple[str, str], ...] = (
         ("Made by", f"partnersheet {c.tool_version}"),
@@ -40,7 +39,7 @@ def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
     for label, value in facts:
         ws.write_string(row, 0, label, st.label)
         ws.merge_range(row, 1, row, 7, value, st.wrap)
-        ws.set_row(row, fit_height(value, sum(widths[1:])))
+        ws.set_row(row, fit_height(value, sum(WIDTHS[1:])))
         row += 1
     row += 1
     ws.write_string(row, 0, "Templates", st.subheading)
@@ -55,26 +54,11 @@ def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
         book.write_cell(ws, row, 3, version, st.text)
         book.write_cell(ws, row, 4, ", ".join(f"{v or '?'} ({n})" for v, n in seen.items()), st.text)
     if c.unsummarised:
-        row += 2
-        ws.write_string(row, 0, "Answers on the Data sheet only", st.subheading)
-        for line in c.unsummarised:
-            row += 1
-            book.merged_text(ws, row, 0, row, 7, line, st.note)
-            ws.set_row(row, fit_height(line, sum(widths), 1))
+        row = _notes(book, st, ws, row, "Answers on the Data sheet only", c.unsummarised)
     if c.version_notes:
-        row += 2
-        ws.write_string(row, 0, "Versions compiled together", st.subheading)
-        for line in c.version_notes:
-            row += 1
-            book.merged_text(ws, row, 0, row, 7, line, st.note)
-            ws.set_row(row, fit_height(line, sum(widths), 1))
-    row += 2
-    ws.write_string(row, 0, "How the scores are computed", st.subheading)
-    for res in c.instruments:
-        for line in scale_notes(res.instrument):
-            row += 1
-            ws.merge_range(row, 0, row, 7, line, st.note)
-            ws.set_row(row, fit_height(line, sum(widths), 1))
+        row = _notes(book, st, ws, row, "Versions compiled together", c.version_notes)
+    lines = [line for res in c.instruments for line in scale_notes(res.instrument)]
+    row = _notes(book, st, ws, row, "How the scores are computed", lines)
     row += 2
     ws.write_string(row, 0, "Inputs", st.subheading)
     row += 1
@@ -91,8 +75,19 @@ def draw_about(book: OutputBook, st: Styles, c: Comparison) -> None:
             )
 
     def height(values: Sequence[Any]) -> float:
-        return fit_height(values[0], widths[0], 1)
+        return fit_height(values[0], WIDTHS[0], 1)
 
     # One row per input (10,000 for a large compile): streamed like the Data sheet, not held as cells.
     formats = [st.int if col in COUNT_COLUMNS else st.wrap for col in range(len(INPUT_HEADERS))]
     ws.set_body(Body(rows, len(c.inputs), len(INPUT_HEADERS), row + 1, formats=formats, height=height))
+
+
+def _notes(book: OutputBook, st: Styles, ws: Any, row: int, heading: str, lines: Sequence[str]) -> int:
+    """A subheading two rows below ``row`` and its lines, each as tall as its text; the last row used."""
+    row += 2
+    ws.write_string(row, 0, heading, st.subheading)
+    for line in lines:
+        row += 1
+        book.merged_text(ws, row, 0, row, len(WIDTHS) - 1, line, st.note)
+        ws.set_row(row, fit_height(line, sum(WIDTHS), 1))
+    return row
