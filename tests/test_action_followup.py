@@ -7,17 +7,20 @@ out here from what was typed and the compile date the test chose.
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from helpers import cell_of, fill, make_workbook, valid_effectiveness_values
 
 from partnersheet.cli import cli
 from partnersheet.compile.run import compile_to
-from partnersheet.spec import load_template
+from partnersheet.spec import SpecError, load_template
+from partnersheet.spec.loader import TEMPLATES_DIR, parse_template
 from partnersheet.workbook.generate import generate_bytes, personalise
 
 COMPILED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -213,3 +216,20 @@ def test_each_sample_action_stands_beside_its_round_on_the_trends_sheet(tmp_path
             assert f"{action['status']}, {action['owner']}" in text, (action, r)
             checked += 1
     assert checked >= len(typed)
+
+
+def test_which_statuses_end_an_action_is_said_in_the_spec_and_checked() -> None:
+    """``ends`` on the status column names the choices that end an action; a name not in the list
+    is refused when the template loads, and the key leaves the spec's fingerprint alone."""
+    path = TEMPLATES_DIR / "action_plan.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    columns = [c for sheet in raw["sheets"] for sec in sheet["sections"] for c in sec.get("columns", [])]
+    (status,) = [c for c in columns if c["id"] == "status"]
+    plan = parse_template(raw, path.name)
+    assert plan.field("actions__r1__status").ends == tuple(status["ends"])
+    assert set(status["ends"]) <= set(raw["choices"][status["choices"]])
+    status["ends"] = ["Finished"]
+    with pytest.raises(SpecError, match=r"columns\[\d+\]\.ends"):
+        parse_template(raw, path.name)
+    del status["ends"]
+    assert parse_template(raw, path.name).spec_hash == plan.spec_hash

@@ -35,7 +35,6 @@ ACTION_PLAN = "action-plan"
 TABLE = "actions"
 LOW_BANDS = 2
 COLUMNS = ("partnership", "indicator", "round", "found", "action", "owner", "side", "due", "status", "measure")
-CLOSED = ("Done", "Dropped")  # the statuses of the template's list that end an action
 
 
 @dataclass(frozen=True)
@@ -187,6 +186,7 @@ class Action:
     beside: tuple[str, ...] = ()  # the Indicators rows it is shown beside, as "partnership: indicator"
     unmatched: str = ""  # why it is shown beside nothing ("" when matched)
     days_overdue: int | None = None
+    closed: bool = False  # its status is one the plan's spec says ends an action (``ends``)
 
     @property
     def overdue(self) -> bool:
@@ -213,6 +213,8 @@ class FollowUp:
     as_of: date
     actions: tuple[Action, ...]
     targets: dict[Target, tuple[Action, ...]] = field(repr=False)
+    ending: tuple[str, ...] = ()
+    """The statuses that end an action (the plans' spec, ``ends``): such an action is never overdue."""
 
     def beside(self, template_id: str, partner: str, round_: str, indicator_id: str) -> tuple[Action, ...]:
         """The actions addressing one indicator of one partnership's round."""
@@ -241,7 +243,7 @@ class FollowUp:
             for a in self.actions
         }
         targets = {k: tuple(new[id(a)] for a in v) for k, v in self.targets.items()}
-        return FollowUp(self.as_of, tuple(new[id(a)] for a in self.actions), targets)
+        return FollowUp(self.as_of, tuple(new[id(a)] for a in self.actions), targets, self.ending)
 
 
 def _text(sub: Submission, fid: str) -> str:
@@ -294,14 +296,18 @@ def follow_up(instruments: list[InstrumentResult], subs: Iterable[Submission], a
                     known.setdefault((match_key(p.partner), name), []).append((target, shown, criterion, p.round))
     actions: list[Action] = []
     targets: dict[Target, list[Action]] = {}
+    ending: dict[str, None] = {}
     for sub in sorted(plans, key=lambda s: s.file):
+        ends = sub.template.field(f"{TABLE}__r1__status").ends
+        ending |= dict.fromkeys(ends)
         for row, cell in _rows(sub):
             places = known.get((match_key(row["partnership"]), match_key(row["indicator"])), [])
             if row["round"]:
                 places = [p for p in places if match_key(p[3]) == match_key(row["round"])]
             why = "" if places else _why_unmatched(row, partners, known)
             due = row["due"]
-            late = (as_of - due).days if due is not None and due < as_of and row["status"] not in CLOSED else None
+            closed = row["status"] in ends
+            late = (as_of - due).days if due is not None and due < as_of and not closed else None
             action = Action(
                 row["partnership"],
                 row["indicator"],
@@ -318,11 +324,12 @@ def follow_up(instruments: list[InstrumentResult], subs: Iterable[Submission], a
                 beside=tuple(shown for _, shown, _, _ in places),
                 unmatched=why,
                 days_overdue=late,
+                closed=closed,
             )
             actions.append(action)
             for target, _, _, _ in places:
                 targets.setdefault(target, []).append(action)
-    return FollowUp(as_of, tuple(actions), {k: tuple(v) for k, v in targets.items()})
+    return FollowUp(as_of, tuple(actions), {k: tuple(v) for k, v in targets.items()}, tuple(ending))
 
 
 def _why_unmatched(row: dict[str, Any], partners: set[str], known: dict[tuple[str, str], Any]) -> str:

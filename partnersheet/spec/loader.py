@@ -73,6 +73,9 @@ TRANSLATION_KEYS = ("languages", "translations")
 CONFIDENTIALITY_KEYS = ("min_raters", "attributed")
 # A field's key that changes only the comparison, not the workbook: it does not change the hash either.
 SUMMARY_KEY = "summary"
+ENDS_KEY = "ends"
+# Keys that change what the comparison makes of the answers, never the workbook: left out of the spec hash.
+COMPILE_ONLY_KEYS = frozenset({SUMMARY_KEY, ENDS_KEY})
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -187,25 +190,25 @@ def spec_hash_of(raw: dict[str, Any]) -> str:
     """Hash the parsed content, so comments, spacing and key order don't change it.
 
     Translations are left out: adding Spanish to a template must not make the English workbooks
-    already sent out look altered. Each language's translations have their own hash. So is how a
-    field is summarised (``summary``): it changes the comparison, never the workbook.
+    already sent out look altered. Each language's translations have their own hash. So are the
+    COMPILE_ONLY_KEYS (``summary``, ``ends``): they change the comparison, never the workbook.
     """
     content = {k: v for k, v in raw.items() if k not in TRANSLATION_KEYS}
-    content = _without(content, SUMMARY_KEY)
+    content = _without(content, COMPILE_ONLY_KEYS)
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _without(raw: dict[str, Any], key: str) -> dict[str, Any]:
-    """The spec with ``key`` left out of every field of a form section (the only place it may be)."""
+def _without(raw: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+    """The spec with ``keys`` left out of every field of a section (its fields, or a table's columns)."""
 
     def field(f: Any) -> Any:
-        return {k: v for k, v in f.items() if k != key} if isinstance(f, dict) else f
+        return {k: v for k, v in f.items() if k not in keys} if isinstance(f, dict) else f
 
     def section(sec: Any) -> Any:
-        if not isinstance(sec, dict) or not isinstance(sec.get("fields"), list):
+        if not isinstance(sec, dict):
             return sec
-        return sec | {"fields": [field(f) for f in sec["fields"]]}
+        return sec | {k: [field(f) for f in sec[k]] for k in ("fields", "columns") if isinstance(sec.get(k), list)}
 
     def sheet(sh: Any) -> Any:
         if not isinstance(sh, dict) or not isinstance(sh.get("sections"), list):
@@ -275,6 +278,7 @@ def _parse_field(
         prefill=r.get(raw, "from", path, str, None),
         lines=r.get(raw, "lines", path, (int, float), None),
         summary=r.get(raw, "summary", path, str, None),
+        ends=tuple(r.get(raw, ENDS_KEY, path, list, [])),
         lang=r.lang,
     )
     if f.summary is not None:

@@ -113,6 +113,8 @@ class Field:
     lines: float | None = None
     # How the comparison summarises the answers (``summary = "by_side"``: a choice counted by side).
     summary: str | None = None
+    # The choices that end what a table row tracks (an action Done or Dropped is never overdue).
+    ends: tuple[str, ...] = ()
 
     @property
     def form_lines(self) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..i18n import tr
+from ..i18n import BASE, tr
 from ..intake.problems import ProblemCode
 from .base import FieldType, Normalised
 from .parsing import as_text, collapse, number
@@ -26,7 +26,7 @@ class ChoiceType(FieldType):
     name = "choice"
     title = "Choose from the list"
     hint = "Choose from the list."
-    extra_keys = frozenset({"choices", "summary"})
+    extra_keys = frozenset({"choices", "summary", "ends"})
     table_width = 14.0
     refused = ProblemCode.NOT_A_CHOICE
 
@@ -37,6 +37,11 @@ class ChoiceType(FieldType):
         elif f.choices not in template_lists:
             known = ", ".join(template_lists) or "none yet"
             problems.append(("choices", f"no choice list named {f.choices!r} (lists: {known}); add it under [choices]"))
+        # ``ends`` names choices as the spec writes them (English), as returns are stored: checked there.
+        options = template_lists.get(f.choices or "", []) if f.lang == BASE else f.ends
+        unknown = [e for e in f.ends if e not in options] if f.choices in template_lists else []
+        if unknown or not all(isinstance(e, str) for e in f.ends):
+            problems.append(("ends", f"ends names choices of the field's list, not {unknown or list(f.ends)}"))
         if f.summary is not None and f.summary not in SUMMARIES:
             problems.append(("summary", f"unknown summary {f.summary!r}; use {' or '.join(map(repr, SUMMARIES))}"))
         elif f.summary is not None and f.identity is not None:

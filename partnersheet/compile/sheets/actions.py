@@ -11,7 +11,7 @@ from typing import Any
 
 from ...workbook.style import fit_height
 from ...workbook.xlsx_out import OutputBook
-from ..actions import CLOSED, Action, FollowUp
+from ..actions import Action, FollowUp
 from ..core import Comparison
 from .frame import TABLE_TOP, framed_sheet, header_row
 from .styles import Styles
@@ -40,13 +40,13 @@ def actions_note(follow: FollowUp) -> str:
     n, late = len(follow.actions), len(follow.overdue)
     return (
         f"{n} action{'s' * (n != 1)} from returned action plans; {late} overdue on {follow.as_of.isoformat()} "
-        f"(due before that date and not {' or '.join(CLOSED)}): the Actions sheet lists them first."
+        f"(due before that date and not {' or '.join(follow.ending)}): the Actions sheet lists them first."
     )
 
 
 def _order(a: Action) -> tuple[Any, ...]:
     """Overdue first (longest overdue first), then unmatched, then open by due date, closed last."""
-    return (not a.overdue, -(a.days_overdue or 0), not a.unmatched, a.status in CLOSED, a.due is None, a.due)
+    return (not a.overdue, -(a.days_overdue or 0), not a.unmatched, a.closed, a.due is None, a.due)
 
 
 def draw_actions(book: OutputBook, st: Styles, c: Comparison) -> None:
