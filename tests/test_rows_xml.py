@@ -77,7 +77,9 @@ def _rows(repeated: int = 0) -> list[tuple[Any, ...]]:
 
     With ``repeated``, the first that many columns hold the same values over runs of three rows
     (as the Data sheet's file and names do), and runs of equal but differently typed values
-    (1, 1.0, True) follow each other, which must not be drawn as the run before them.
+    (1, 1.0, True) follow each other, which must not be drawn as the run before them. The columns
+    after them recur (drawn once, then reused): every row's is met again under another head, and
+    equal but differently typed ones (1, 1.0, True, 0, 0.0, False) must each be drawn as typed.
     """
     n = len(VALUES)
     rows = [tuple(VALUES[(i + col) % n] for col in range(N_COLS)) for i in range(n)]
@@ -86,7 +88,11 @@ def _rows(repeated: int = 0) -> list[tuple[Any, ...]]:
     heads = [tuple(VALUES[(i // 3 + col) % n] for col in range(repeated)) for i in range(n)]
     heads += [(1,) * repeated, (1.0,) * repeated, (True,) * repeated, ("1",) * repeated]
     rows += rows[: len(heads) - n]
-    return [head + row[repeated:] for head, row in zip(heads, rows, strict=True)]
+    drawn = [head + row[repeated:] for head, row in zip(heads, rows, strict=True)]
+    width = N_COLS - repeated
+    typed = [(v,) * width for v in (1, 1.0, True, "1", 1, 0, 0.0, False, 0, True)]
+    again = [(f"head {i}",) * repeated + row[repeated:] for i, row in enumerate(drawn)]
+    return drawn + [("typed",) * repeated + tail for tail in typed] + again
 
 
 def _height(values: Sequence[Any]) -> float:

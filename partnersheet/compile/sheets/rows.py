@@ -31,6 +31,9 @@ from ...workbook.style import row_height
 
 ROW_LIMIT = 1_048_576
 """Rows in one sheet (Excel's limit, and XlsxWriter's)."""
+TAILS_KEPT, TAIL_KEPT_CHARS = 10_000, 600
+"""Drawn row tails kept for reuse on a sheet with repeated leading columns: how many, and how long
+each may be (a long note is seldom met twice); together they bound the memory kept to a few MB."""
 
 
 @dataclass
@@ -126,9 +129,30 @@ class RowsSheet(TextSheet):
 
         # The leading columns that repeat (body.repeated) are drawn once per run of identical values,
         # split where the row number goes ("\0" never survives escaping, so it cannot come from a value).
+        # The columns after them recur across runs (one field rated "Very effective" by many raters):
+        # a short tail is drawn once and kept (up to TAILS_KEPT of them).
+        # 1, 1.0 and True are equal keys, drawn differently: a kept tail counts only for the same types.
         k = body.repeated
         head: Sequence[Any] = ()
         pieces: list[str] = []
+        tails: dict[tuple[Any, ...], tuple[tuple[type, ...], list[str]]] = {}
+
+        def tail_pieces(values: Sequence[Any]) -> list[str]:
+            tail = tuple(values[k:])
+            kinds = tuple(map(type, tail))
+            try:
+                kept = tails.get(tail)
+            except TypeError:  # an unhashable value: drawn every time
+                kept, tail = None, ()
+            if kept is not None and kept[0] == kinds:
+                return kept[1]
+            drawn: list[str] = []
+            cells(values[k:], '\0"', k, drawn)
+            split = "".join(drawn).split("\0")
+            if tail and len(tails) < TAILS_KEPT and sum(map(len, split)) <= TAIL_KEPT_CHARS:
+                tails[tail] = (kinds, split)
+            return split
+
         for excel_row, values in enumerate(body.rows(), start=body.first_row + 1):
             number = str(excel_row)
             if body.height is None:
@@ -142,7 +166,7 @@ class RowsSheet(TextSheet):
                     cells(head, '\0"', 0, drawn)
                     pieces = "".join(drawn).split("\0")
                 parts.append(number.join(pieces))
-                cells(values[k:], number + '"', k, parts)
+                parts.append(number.join(tail_pieces(values)))
             else:
                 cells(values, number + '"', 0, parts)
             parts.append("</row>")
