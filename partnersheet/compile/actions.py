@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..files import atomic_write, check_writable, display_name
+from ..files import atomic_write, check_writable
 from ..i18n import BASE, tr
 from ..intake.read import Submission
 from ..spec import Field, Template, TemplateRegistry, as_registry
@@ -318,7 +318,7 @@ def follow_up(instruments: list[InstrumentResult], subs: Iterable[Submission], a
                 due,
                 row["status"],
                 row["measure"],
-                display_name(sub.file),
+                sub.shown_file,
                 cell,
                 criterion=places[0][2] if places else "",
                 beside=tuple(shown for _, shown, _, _ in places),

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from ..files import display_name
 from ..intake.read import Submission
 from ..spec import Field, Template
 from .actions import match_key
@@ -106,7 +105,7 @@ def _offers(
         candidates = max((len(s.groups) for _, s in sub.template.sections() if s.layout == "blocks"), default=1)
         for n in range(1, candidates + 1):
             if match_key(_value(sub, name_field.prefill.replace("{n}", str(n)))) == match_key(partner):
-                found.append((Offer(display_name(sub.file), n), sub))
+                found.append((Offer(sub.shown_file, n), sub))
     return found
 
 
@@ -144,7 +143,7 @@ def agreement_summaries(subs: Iterable[Submission], as_of: date) -> list[Agreeme
             AgreementSummary(
                 partnership=who.partner,
                 library=str((_value(sub, library.id) if library else None) or sub.identity.get("library", "")),
-                file=display_name(sub.file),
+                file=sub.shown_file,
                 offers=tuple(offer for offer, _ in offers),
                 resources=tuple(resources),
                 goals=tuple(goals),

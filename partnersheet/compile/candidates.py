@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..files import display_name
 from ..intake.read import Submission
 from ..spec import Field, Template
 
@@ -97,7 +96,7 @@ def candidate_tables(template: Template, subs: list[Submission]) -> list[Candida
             grid.append(CandidateSection(BOTH_SIDES, tuple(totals)))
         about = tuple((f.label, _text(sub, f)) for f in before if _text(sub, f))
         notes = tuple((f.label, _text(sub, f)) for f in after if _text(sub, f))
-        tables.append(CandidateTable(display_name(sub.file), template.title, about, names, tuple(grid), notes))
+        tables.append(CandidateTable(sub.shown_file, template.title, about, names, tuple(grid), notes))
     return tables
 
 

@@ -309,7 +309,7 @@ def shown(c: Comparison, override: str | None = None) -> Comparison:
         for res in c.instruments
     ]
     subs = sorted(c.submissions, key=lambda s: s.file)
-    file_keys = {display_name(s.file): names.key(FILE, display_name(s.file)) for s in subs}
+    file_keys = {s.shown_file: names.key(FILE, s.shown_file) for s in subs}
     file_keys |= {f.file: names.key(FILE, display_name(f.file)) for f in c.batch.files}
     scrub = Scrubber((who_of(s).rater for s in subs), _file_names(c, file_keys), _own_words(templates, subs))
     mask = _row_mask(c, subs, instruments, applied, names, scrub)
@@ -437,7 +437,7 @@ def _row_mask(
         group = (sub.template_id, key_of(who.partner), key_of(who.round))
         rater_field = sub.template.identity_field("rater")
         ret = _Return(
-            names.key(FILE, display_name(sub.file)),
+            names.key(FILE, sub.shown_file),
             names.key(WORKBOOK, sub.workbook_id),
             names.key(RATER, who.rater),
             frozenset([rater_field.id] if rater_field is not None else []),
@@ -446,7 +446,7 @@ def _row_mask(
         )
         ret.dropped = bool(ret.unlinked) and sub.file in c.excluded
         count += 0 if ret.dropped else len(sub.values) + len(sub.strays)
-        returns[display_name(sub.file)] = ret
+        returns[sub.shown_file] = ret
     order = {tid: {f.id: i for i, f in enumerate(t.fields)} for tid, t in _templates(subs).items()}
     return RowMask(returns, scrub, order, count)
 

@@ -177,7 +177,7 @@ class Comparison:
         for sub in self.submissions:
             who = who_of(sub)
             status = self.status_of(sub)
-            file = display_name(sub.file)
+            file = sub.shown_file
             head = (file, sub.workbook_id, sub.template_id, sub.template_version, who.partner, who.rater)
             tail = (who.side, who.round, self.rounds.position(who.round) or None)
             fields = sub.template.fields_by_id

@@ -15,8 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from ..files import display_name
-from ..intake.read import Submission
+from ..intake.read import Submission, Who
 from ..rounds.order import RoundOrder
 from ..spec import Field, Scale, Template
 from ..types.parsing import collapse, natural
@@ -25,11 +24,6 @@ from .tallies import ChoiceSummary, tallied_fields, tally_choices
 INCLUDED = "ok"
 EXCLUDED = "excluded"
 NO_PARTNER = "(partner not named)"
-
-
-@lru_cache(maxsize=1 << 16)  # names, rounds and sides repeat on every row of a compile
-def _clean(text: Any) -> str:
-    return " ".join(str(text or "").split())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -41,26 +35,8 @@ def mean(values: list[float]) -> float | None:
     return math.fsum(values) / len(values) if values else None
 
 
-@dataclass(frozen=True)
-class Who:
-    """Whose answers a submission holds, read from the fields marked as identity in the spec."""
-
-    partner: str
-    rater: str
-    side: str
-    round: str
-
-
 def who_of(sub: Submission) -> Who:
-    found: dict[str, str] = {}
-    for key in ("partner", "rater", "side", "round"):
-        f = sub.template.identity_field(key)
-        v = sub.values.get(f.id) if f is not None else None
-        if v is None:
-            found[key] = _clean(sub.identity.get(key, ""))
-        else:
-            found[key] = _clean(v.value if isinstance(v.value, str) else v.text)
-    return Who(**found)
+    return sub.who
 
 
 # --- the instrument: what a rubric template measures -------------------------------------------
@@ -396,7 +372,7 @@ def evidence_rows(
                 who.rater,
                 who.side,
                 text,
-                display_name(sub.file),
+                sub.shown_file,
                 status,
                 order=(key_of(partnership), order, sides.get(who.side, len(sides)), key_of(who.rater), sub.file),
             )

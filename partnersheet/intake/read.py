@@ -20,12 +20,13 @@ import stat
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
+from ..files import display_name
 from ..i18n import BASE, Phrase, language_name, phrase
 from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, UnknownLanguage, as_registry, template_by_hash
 from ..types import parse as normalise
@@ -69,6 +70,16 @@ class Value:
         return self.text.strip() == "" and self.formula is None
 
 
+@dataclass(frozen=True)
+class Who:
+    """Whose answers a submission holds, read from the fields marked as identity in the spec."""
+
+    partner: str
+    rater: str
+    side: str
+    round: str
+
+
 @dataclass
 class Submission:
     """A returned workbook as data. ``problems`` holds what reading itself noticed.
@@ -108,6 +119,23 @@ class Submission:
     def value(self, field_id: str) -> Any:
         v = self.values.get(field_id)
         return None if v is None else v.value
+
+    @cached_property
+    def who(self) -> Who:
+        """The identity fields' answers (the stamped identity where a field is missing), spaces tidied;
+        worked out once, since every table of a compile asks."""
+        found: dict[str, str] = {}
+        for key in ("partner", "rater", "side", "round"):
+            f = self.template.identity_field(key)
+            v = self.values.get(f.id) if f is not None else None
+            text = self.identity.get(key, "") if v is None else v.value if isinstance(v.value, str) else v.text
+            found[key] = " ".join(str(text or "").split())
+        return Who(**found)
+
+    @cached_property
+    def shown_file(self) -> str:
+        """The file's name as people should see it (``display_name``), worked out once."""
+        return display_name(self.file)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the template by its spec hash: worker processes send results back small."""
