@@ -177,24 +177,25 @@ class Scrubber:
             elif name:
                 self._short.append((name, key))
         self._lengths = {tail: sorted(by_length, reverse=True) for tail, by_length in self._files.items()}
-        self._done: dict[str, str] = {}  # most texts repeat (labels, ratings): each is scrubbed once
+        self.done: dict[str, str] = {}
+        """Texts already scrubbed, and how: most repeat (ratings, names), so each is scrubbed once."""
 
     def __call__(self, value: Any) -> Any:
         if not isinstance(value, str) or not value:
             return value
-        found = self._done.get(value)
+        found = self.done.get(value)
         if found is not None:
             return found
         text = self._file_keys(value)
         text = self._names.sub(NAME_REMOVED, text) if self._names is not None else text
         text = self._parts.sub(NAME_REMOVED, text) if self._parts is not None else text
-        if len(self._done) < 200_000:
-            self._done[value] = text
+        if len(self.done) < 200_000:
+            self.done[value] = text
         return text
 
     def many(self, values: Iterable[Any]) -> list[Any]:
         """``[self(v) for v in values]``, with the cache looked up inline (the Data sheet asks ~500,000 times)."""
-        done = self._done
+        done = self.done
         return [done.get(v) or self(v) if isinstance(v, str) else v for v in values]
 
     def _file_keys(self, text: str) -> str:
@@ -254,7 +255,10 @@ class RowMask:
         # round): they are worked out once per return, the rest once per row.
         split = col["field_id"]
         typed, value, cell = col["value_as_typed"] - split, col["value"] - split, col["cell"] - split
-        scrub = self.scrub.many
+        # Of the rest, only what was typed and the sheet's name come from the returned file; the field,
+        # its label, score, cell, status and problem are the tool's own words and are never scrubbed.
+        texts = (typed, value, col["sheet"] - split)
+        done, scrub_one = self.scrub.done, self.scrub
         last: tuple[_Return | None, tuple[Any, ...], list[Any]] = (None, (), [])
         unlinked: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
         for row in rows:
@@ -268,7 +272,11 @@ class RowMask:
             if ret is not last[0] or head_in != last[1]:
                 last = (ret, head_in, self._head(ret, head_in))
             head = last[2]
-            tail = scrub(row[split:])
+            tail = list(row[split:])
+            for i in texts:
+                v = tail[i]
+                if isinstance(v, str):
+                    tail[i] = done.get(v) or scrub_one(v)
             if row[split] in ret.rater_fields:
                 tail[typed] = tail[value] = head[col["rater"]]
             if ret.unlinked:
