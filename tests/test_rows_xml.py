@@ -30,7 +30,7 @@ import pytest
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from partnersheet.compile.sheets.rows import Body, RowsSheet
+from partnersheet.compile.sheets.rows import Body, RowsSheet, StyledRow
 from partnersheet.workbook.cells import CUT_NOTE, TextWorkbook, fit_text, mistaken_for_markup
 from partnersheet.workbook.generate import WORKBOOK_OPTIONS
 from partnersheet.workbook.style import fit_height, row_height
@@ -113,11 +113,23 @@ def _column_formats(f: dict[str, Any]) -> list[Any]:
     return [f["wrap"], f["wrap"], f["score"], None, f["wrap"]]
 
 
+def _cell_formats(f: dict[str, Any], r: int) -> list[Any]:
+    """The "Styled" sheet's formats, cell by cell: each row differs (StyledRow), some cells have none."""
+    cycle = [f["wrap"], f["score"], None, f["header"], f["wrap"], None]
+    return [cycle[(r + col) % len(cycle)] for col in range(N_COLS)]
+
+
+def _styled_height(r: int, values: Sequence[Any]) -> float | None:
+    """Every third row keeps the default height; the others are fitted to their values."""
+    return None if r % 3 == 0 else _height(values)
+
+
 SHEETS = {
     # name: (first body row, rows above it written with the cell API, heights or not)
     "Data": (1, 1, False),
     "Evidence": (4, 4, True),
     "Repeated": (1, 1, False),
+    "Styled": (3, 3, True),
 }
 REPEATED = {"Repeated": 2}  # leading columns drawn once per run
 
@@ -131,6 +143,8 @@ def _streamed() -> bytes:
         ws = wb.add_worksheet(name, worksheet_class=RowsSheet)
         for r in range(above):
             ws.write_string(r, 0, f"{name} heading {r}", f["header"])
+        if name == "Styled":
+            rows = [StyledRow(v, _cell_formats(f, r), _styled_height(r, v)) for r, v in enumerate(rows)]
         ws.set_body(
             Body(
                 lambda rows=rows: iter(rows),
@@ -164,10 +178,12 @@ def _reference(path: Path) -> tuple[bytes, dict[str, dict[str, str]]]:
         for r in range(above):
             ws.write_string(r, 0, f"{name} heading {r}", f["header"])
         for r, values in enumerate(_rows(REPEATED.get(name, 0)), start=first):
-            if heights:
-                ws.set_row(r, row_height(_height(values)))
+            styled = name == "Styled"
+            height = _styled_height(r - first, values) if styled else _height(values) if heights else None
+            if height is not None:
+                ws.set_row(r, row_height(height))
             for col, value in enumerate(values):
-                fmt = column_formats[col]
+                fmt = _cell_formats(f, r - first)[col] if styled else column_formats[col]
                 if value is None or value == "":
                     ws.write_blank(r, col, None, fmt)
                 elif isinstance(value, bool):

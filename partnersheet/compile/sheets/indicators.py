@@ -9,6 +9,7 @@ from ...workbook.xlsx_out import OutputBook
 from ..core import Comparison
 from .actions import actions_note
 from .frame import TABLE_TOP, framed_sheet, header_row
+from .rows import Body, RowsSheet, StyledRow
 from .styles import Styles
 
 HEADERS = (
@@ -43,31 +44,29 @@ def draw_indicators(book: OutputBook, st: Styles, c: Comparison) -> None:
     headers, widths = ((*HEADERS, ACTION[0]), (*WIDTHS, ACTION[1])) if follow else (HEADERS, WIDTHS)
     if follow:
         note += " " + actions_note(follow)
-    ws = framed_sheet(book, st, "Indicators", "Indicators by partnership", note, widths)
+    ws = framed_sheet(book, st, "Indicators", "Indicators by partnership", note, widths, RowsSheet)
     rows = [(res, p, r) for res in instruments for p in res.partnerships for r in p.indicators]
     top = TABLE_TOP
     header_row(ws, st, top, headers, widths, len(rows))
-    row = top
+    body: list[StyledRow] = []
     for res, p, r in rows:
-        row += 1
         flag = "; ".join(f"{label} ({gap:g} levels apart)" for label, gap in r.flagged)
         values: tuple[Any, ...] = (
             *(p.label, r.indicator.label, r.score, r.band, r.ratings, r.raters, r.not_observed),
             *(r.low, r.high, r.spread, r.rater_gap if r.ratings else None, flag),
         )
-        fmts = (
+        fmts: tuple[Any, ...] = (
             *(st.wrap, st.wrap, st.score, st.text, st.int, st.int, st.int, st.general, st.general, st.general),
             *(st.general, st.flag if flag else st.wrap),
         )
-        for col, (value, fmt) in enumerate(zip(values, fmts, strict=True)):
-            book.write_cell(ws, row, col, value, fmt)
         texts = [(p.label, WIDTHS[0]), (r.indicator.label, WIDTHS[1]), (flag, WIDTHS[-1])]
         if follow:
             mine = follow.beside(res.instrument.template.id, p.partner, p.round, r.indicator.id)
             text = "\n".join(a.line() for a in mine)
-            book.write_cell(ws, row, len(HEADERS), text, st.flag if any(a.overdue for a in mine) else st.wrap)
+            values, fmts = (*values, text), (*fmts, st.flag if any(a.overdue for a in mine) else st.wrap)
             texts.append((text, ACTION[1]))
-        ws.set_row(row, max(fit_height(text, width) for text, width in texts))
+        body.append(StyledRow(values, fmts, max(fit_height(text, width) for text, width in texts)))
+    ws.set_body(Body(lambda: body, len(body), len(headers), top + 1, cut_note=book.cut_note))
     if rows:
         first = top + 1
         for res in instruments:  # each instrument's rows coloured on its own scale

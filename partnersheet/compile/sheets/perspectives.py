@@ -10,6 +10,7 @@ from ...workbook.xlsx_out import OutputBook
 from ..core import Comparison
 from ..tallies import ChoiceSummary
 from .frame import TABLE_TOP, framed_sheet, header_row
+from .rows import Body, RowsSheet, StyledRow
 from .styles import Styles
 
 
@@ -43,15 +44,14 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
             " Below each partnership's scores, a question counted by side shows every answer each side chose, with "
             "how many of its raters chose it; the ratings column counts the raters who answered."
         )
-    ws = framed_sheet(book, st, "Perspectives", "Perspectives: each side's view", note, widths)
+    ws = framed_sheet(book, st, "Perspectives", "Perspectives: each side's view", note, widths, RowsSheet)
     top = TABLE_TOP
     n = sum(len(p.indicators) + 1 + len(p.choices) for res in instruments for p in res.partnerships)
     header_row(ws, st, top, headers, widths, n)
-    row = top
+    body: list[StyledRow] = []
     for res in instruments:
         for p in res.partnerships:
             for r in p.indicators:
-                row += 1
                 values: list[Any] = [p.label, r.indicator.label]
                 for side in sides:
                     s = r.by_side.get(side)
@@ -59,17 +59,15 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
                 if len(sides) >= 2:
                     why = {side: s.withheld for side, s in r.by_side.items() if s.withheld}
                     values.append(_why(why, {side: s.raters for side, s in r.by_side.items()}, sides) or r.gap(sides))
-                _perspective_row(book, st, ws, row, values, widths)
-            row += 1
+                body.append(_perspective_row(st, values, widths))
             values = [p.label, "All indicators"]
             for side in sides:
                 values += [p.withheld.get(side) or p.side_overall.get(side), None]
             if len(sides) >= 2:
                 values.append(_why(p.withheld, p.raters_by_side, sides) or p.side_gap(sides))
-            _perspective_row(book, st, ws, row, values, widths, bold=True)
-            for choice in p.choices:
-                row += 1
-                _choice_row(book, st, ws, row, p.label, choice, sides, widths)
+            body.append(_perspective_row(st, values, widths, bold=True))
+            body += [_choice_row(st, p.label, choice, sides, widths) for choice in p.choices]
+        row = top + len(body)
         if len(sides) >= 2 and row > top:
             step = res.instrument.step
             gap_col = len(headers) - 1
@@ -81,7 +79,8 @@ def draw_perspectives(book: OutputBook, st: Styles, c: Comparison) -> None:
                     gap_col,
                     {"type": "cell", "criteria": criteria, "value": value, "format": st.gap_fill},
                 )
-    if row == top:
+    ws.set_body(Body(lambda: body, len(body), len(headers), top + 1, cut_note=book.cut_note))
+    if not body:
         ws.write_string(top + 1, 0, "No rated assessments among the inputs.", st.note_plain)
 
 
@@ -91,29 +90,25 @@ def _why(withheld: dict[str, str], raters: dict[str, int], sides: tuple[str, ...
     return withheld[min(held, key=lambda side: raters.get(side, 0))] if held else ""
 
 
-def _choice_row(
-    book: OutputBook, st: Styles, ws: Any, row: int, label: str, s: ChoiceSummary, sides: tuple[str, ...], widths: Any
-) -> None:
+def _choice_row(st: Styles, label: str, s: ChoiceSummary, sides: tuple[str, ...], widths: Any) -> StyledRow:
     """A question counted by side: each side's answers (or why they are withheld), and how many answered."""
-    book.write_cell(ws, row, 0, label, st.wrap)
-    book.write_cell(ws, row, 1, s.field.label, st.wrap)
+    values: list[Any] = [label, s.field.label] + [None] * (2 * len(sides))
+    formats: list[Any] = [st.wrap, st.wrap] + [None] * (2 * len(sides))
     height = max(fit_height(label, widths[0]), fit_height(s.field.label, widths[1]))
     for i, side in enumerate(sides):
         tally = s.by_side.get(side)
         if tally is None:
             continue
         text = tally.all_words()
-        book.write_cell(ws, row, 2 + 2 * i, text, st.withheld if tally.withheld else st.wrap)
-        book.write_cell(ws, row, 3 + 2 * i, tally.raters, st.int)
+        values[2 + 2 * i], formats[2 + 2 * i] = text, st.withheld if tally.withheld else st.wrap
+        values[3 + 2 * i], formats[3 + 2 * i] = tally.raters, st.int
         height = max(height, fit_height(text, widths[2 + 2 * i]))
-    ws.set_row(row, height)
+    return StyledRow(values, formats, height)
 
 
-def _perspective_row(
-    book: OutputBook, st: Styles, ws: Any, row: int, values: list[Any], widths: Sequence[float], bold: bool = False
-) -> None:
+def _perspective_row(st: Styles, values: list[Any], widths: Sequence[float], bold: bool = False) -> StyledRow:
     texts = [(str(v), widths[c]) for c, v in enumerate(values) if isinstance(v, str)]
-    ws.set_row(row, max(fit_height(text, width, bold=bold) for text, width in texts))
+    formats = []
     for col, value in enumerate(values):
         if col < 2:
             fmt = st.wrap_bold if bold else st.wrap
@@ -123,4 +118,5 @@ def _perspective_row(
             fmt = st.withheld
         else:
             fmt = st.score_bold if bold else st.score
-        book.write_cell(ws, row, col, value, fmt)
+        formats.append(fmt)
+    return StyledRow(values, formats, max(fit_height(text, width, bold=bold) for text, width in texts))

@@ -1,4 +1,5 @@
-"""The long sheets of the comparison (Data, Evidence): body rows streamed into the sheet's XML.
+"""The tables of the comparison (Data, Evidence, About's inputs; Trends, Indicators and Perspectives
+as ``StyledRow``s, each cell with its own format): body rows streamed into the sheet's XML.
 
 A thousand returned workbooks make ~30,000 rows and ~500,000 cells. XlsxWriter's cell API stores
 every cell as an object and then serialises it, which took most of a compile's time. These sheets
@@ -36,15 +37,27 @@ TAILS_KEPT, TAIL_KEPT_CHARS = 10_000, 600
 each may be (a long note is seldom met twice); together they bound the memory kept to a few MB."""
 
 
+@dataclass(frozen=True)
+class StyledRow:
+    """A body row whose cells carry their own formats, for tables whose rows differ (a bold total,
+    a flagged figure): ``formats`` per column (None: unformatted; a None value with no format is
+    no cell at all), ``height`` in points (None: the default height)."""
+
+    values: Sequence[Any]
+    formats: Sequence[Any]
+    height: float | None = None
+
+
 @dataclass
 class Body:
     """The body rows of a RowsSheet: produced when the file is written, never stored as cells.
 
-    ``formats`` gives each column's cell format; ``height`` a row's height in points from its values
-    (capped at Excel's limit); ``cut_note`` ends a text too long for a cell.
+    ``formats`` gives each column's cell format, unless a row is a ``StyledRow``; ``height`` a row's
+    height in points from its values (capped at Excel's limit); ``cut_note`` ends a text too long
+    for a cell. A date takes ``date_format`` when there is one, else its column's (or cell's) format.
     """
 
-    rows: Callable[[], Iterable[Sequence[Any]]]
+    rows: Callable[[], Iterable[Sequence[Any] | StyledRow]]
     n_rows: int
     n_cols: int
     first_row: int = 1
@@ -108,8 +121,22 @@ class RowsSheet(TextSheet):
         date_style = f' s="{body.date_format._get_xf_index()}"' if body.date_format is not None else ""
         convert = self._convert_date_time
         note = body.cut_note
+        xf: dict[int, str] = {}
 
-        def cells(values: Sequence[Any], r: str, first: int, parts: list[str]) -> None:
+        def styles_of(formats: Sequence[Any]) -> list[str]:
+            """A StyledRow's formats as the ``s`` attributes of its cells."""
+            found = []
+            for f in formats:
+                if f is None:
+                    found.append("")
+                    continue
+                style = xf.get(id(f))
+                if style is None:
+                    style = xf[id(f)] = f' s="{f._get_xf_index()}"'
+                found.append(style)
+            return found + [""] * (body.n_cols - len(found))
+
+        def cells(values: Sequence[Any], r: str, first: int, parts: list[str], styles: list[str] = styles) -> None:
             """Append the XML of ``values`` (columns from ``first``) in a row whose number and '"' is ``r``."""
             append = parts.append
             for col, value in enumerate(values, start=first):
@@ -123,7 +150,7 @@ class RowsSheet(TextSheet):
                 elif isinstance(value, int | float):
                     append(f"{starts[col]}{r}{styles[col]}><v>{value:.16G}</v></c>")
                 elif isinstance(value, datetime | date):
-                    append(f"{starts[col]}{r}{date_style}><v>{convert(value):.16G}</v></c>")
+                    append(f"{starts[col]}{r}{date_style or styles[col]}><v>{convert(value):.16G}</v></c>")
                 else:
                     append(starts[col] + r + styles[col] + text(cache, str(value), note))
 
@@ -155,10 +182,13 @@ class RowsSheet(TextSheet):
 
         for excel_row, values in enumerate(body.rows(), start=body.first_row + 1):
             number = str(excel_row)
-            if body.height is None:
-                parts = [f'<row r="{number}">']
-            else:
-                parts = [f'<row r="{number}" ht="{row_height(body.height(values)):g}" customHeight="1">']
+            if isinstance(values, StyledRow):
+                parts = [_row_tag(number, values.height)]
+                cells(values.values, number + '"', 0, parts, styles_of(values.formats))
+                parts.append("</row>")
+                write("".join(parts))
+                continue
+            parts = [_row_tag(number, body.height(values) if body.height is not None else None)]
             if k:
                 if len(values) < k or len(head) != k or not all(map(is_, values[:k], head)):
                     head = values[:k]
@@ -171,6 +201,12 @@ class RowsSheet(TextSheet):
                 cells(values, number + '"', 0, parts)
             parts.append("</row>")
             write("".join(parts))
+
+
+def _row_tag(number: str, height: float | None) -> str:
+    if height is None:
+        return f'<row r="{number}">'
+    return f'<row r="{number}" ht="{row_height(height):g}" customHeight="1">'
 
 
 def shade_rows_where(ws: Any, first: int, last: int, n_cols: int, col: int, text: str, fmt: Any) -> None:

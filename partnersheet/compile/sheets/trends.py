@@ -15,6 +15,7 @@ from ..core import Comparison
 from ..trends import OVERALL, TOO_FEW, InstrumentTrends, TrendRow
 from .frame import TABLE_TOP, framed_sheet, header_row
 from .indicators import ACTION
+from .rows import Body, RowsSheet, StyledRow
 from .styles import Styles
 
 HEADERS = (
@@ -68,12 +69,11 @@ def draw_trends(book: OutputBook, st: Styles, c: Comparison) -> None:
         note += f" Assessed in one round only (not shown): {', '.join(single)}."
     follow = c.actions  # returned action plans: each action beside the indicator and round it addresses
     headers, widths = ((*HEADERS, ACTION[0]), (*WIDTHS, ACTION[1])) if follow else (HEADERS, WIDTHS)
-    ws = framed_sheet(book, st, "Trends", "Trends: what changed since the previous round", note, widths)
+    ws = framed_sheet(book, st, "Trends", "Trends: what changed since the previous round", note, widths, RowsSheet)
     top = TABLE_TOP
     header_row(ws, st, top, headers, widths, len(rows))
-    row = top
+    body: list[StyledRow] = []
     for t, r in rows:
-        row += 1
         overall = r.indicator == OVERALL
         first = not r.previous_round
         values: tuple[Any, ...] = (
@@ -82,20 +82,19 @@ def draw_trends(book: OutputBook, st: Styles, c: Comparison) -> None:
             r.verdict,
         )
         text = st.wrap_bold if overall else st.wrap
-        fmts = (
+        fmts: tuple[Any, ...] = (
             *(text, text, st.wrap, st.score_bold if overall else st.score, st.wrap),
             st.change_called if r.called else st.change_uncalled,
             *(st.wrap, st.int, st.int, st.int, st.int),
             st.wrap_bold if r.called else (st.muted if r.verdict == TOO_FEW or first else st.wrap),
         )
-        for col, (value, fmt) in enumerate(zip(values, fmts, strict=True)):
-            book.write_cell(ws, row, col, value, fmt)
         height = max(fit_height(str(values[c] or ""), WIDTHS[c], bold=overall) for c in (0, 1, 11))
         if follow and r.indicator_id:
             mine = follow.beside(t.instrument.template.id, r.partner, r.round, r.indicator_id)
-            text = "\n".join(a.line() for a in mine)
-            book.write_cell(ws, row, len(HEADERS), text, st.flag if any(a.overdue for a in mine) else st.wrap)
-            height = max(height, fit_height(text, ACTION[1]))
-        ws.set_row(row, height)
+            action = "\n".join(a.line() for a in mine)
+            values, fmts = (*values, action), (*fmts, st.flag if any(a.overdue for a in mine) else st.wrap)
+            height = max(height, fit_height(action, ACTION[1]))
+        body.append(StyledRow(values, fmts, height))
+    ws.set_body(Body(lambda: body, len(body), len(headers), top + 1, cut_note=book.cut_note))
     for t in shown:
-        st.score_scale(ws, top + 1, 3, row, 3, t.instrument.scale)
+        st.score_scale(ws, top + 1, 3, top + len(body), 3, t.instrument.scale)
