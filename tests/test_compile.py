@@ -818,3 +818,36 @@ def test_library_compile_to_applies_the_rules_and_names_no_flag(compiled: Compil
         compile_to([compiled.folder / UNREADABLE_FILE], tmp_path / "n.xlsx")
     assert [Path(u.file).name for u in nothing.value.unreadable] == [UNREADABLE_FILE]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.xlsx", "d.json"]  # refused calls wrote nothing
+
+
+def test_compile_leaves_garbage_collection_as_it_found_it(
+    compiled: Compiled, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compile pauses the cyclic collector (every answer read stays alive); it must not leave it off,
+    neither after a compile that wrote nor after one that was refused, nor switch it on for a caller
+    who had it off."""
+    import gc
+
+    from partnersheet.compile import run
+    from partnersheet.errors import StrictRefusal
+
+    seen: list[bool] = []
+    real = run.compile_batch
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run, "compile_batch", spy)
+    assert gc.isenabled()
+    try:
+        run.compile_to(compiled.folder, tmp_path / "a.xlsx")
+        assert gc.isenabled() and seen == [False]
+        with pytest.raises(StrictRefusal):
+            run.compile_to(compiled.folder, tmp_path / "b.xlsx", strict=True)
+        assert gc.isenabled()
+        gc.disable()
+        run.compile_to(compiled.folder, tmp_path / "c.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

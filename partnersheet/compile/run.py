@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import NothingReadable, StrictRefusal, UsageError
 from ..files import check_writable, inputs_apart_from_outputs
 from ..i18n import BASE
+from ..intake.pool import gc_paused
 from ..intake.read import is_partnersheet_output
 from ..intake.validate import Batch, collect_paths, validate_paths
 from ..spec import TemplateRegistry
@@ -123,23 +124,24 @@ def compile_to(
             "no workbooks found in " + ", ".join(map(str, given)),
             "give .xlsx, .xlsm or .ods files, or folders holding them",
         )
-    with progress(len(files)) if progress is not None else nullcontext(None) as tick:
-        batch = validate_paths(files, workers, tick, templates)
-        raw = compile_batch(batch, compiled_at, templates, round_order)
-    if not raw.submissions:
-        raise NothingReadable("none of the inputs could be read", unreadable=raw.batch.unreadable)
-    if strict and not raw.valid:
-        bad = sum(1 for f in raw.batch.files if f.errors)
-        raise StrictRefusal(f"not written: {bad} of {len(files)} files have errors", bad=bad, total=len(files))
-    comparison = shown(raw, confidentiality)
-    write_comparison(comparison, output, force)
-    if data_path is not None:
-        write_tidy(comparison, data_path, force)
-    if identities_path is not None:
-        write_identities(comparison, identities_path, force)
-    if board_path is not None:
-        write_board(shown(raw, CONFIDENTIAL), board_path, force)
-    plan = None
-    if actions_path is not None:
-        plan = write_action_plan(comparison, actions_path, force, templates, actions_lang)
-    return CompileResult(comparison, files, output, batch, data_path, identities_path, board_path, plan)
+    with gc_paused():  # what is read stays alive to the end: collecting would be wasted work
+        with progress(len(files)) if progress is not None else nullcontext(None) as tick:
+            batch = validate_paths(files, workers, tick, templates)
+            raw = compile_batch(batch, compiled_at, templates, round_order)
+        if not raw.submissions:
+            raise NothingReadable("none of the inputs could be read", unreadable=raw.batch.unreadable)
+        if strict and not raw.valid:
+            bad = sum(1 for f in raw.batch.files if f.errors)
+            raise StrictRefusal(f"not written: {bad} of {len(files)} files have errors", bad=bad, total=len(files))
+        comparison = shown(raw, confidentiality)
+        write_comparison(comparison, output, force)
+        if data_path is not None:
+            write_tidy(comparison, data_path, force)
+        if identities_path is not None:
+            write_identities(comparison, identities_path, force)
+        if board_path is not None:
+            write_board(shown(raw, CONFIDENTIAL), board_path, force)
+        plan = None
+        if actions_path is not None:
+            plan = write_action_plan(comparison, actions_path, force, templates, actions_lang)
+        return CompileResult(comparison, files, output, batch, data_path, identities_path, board_path, plan)
