@@ -149,5 +149,5 @@ def remap(sub: Submission, merged: Merged) -> Submission:
     values = {}
     for fid, v in sub.values.items():
         target = merged.canonical.get((sub.template.version, fid), fid)
-        values[target] = v if target == fid else dataclasses.replace(v, field_id=target)
+        values[target] = v if target == fid else v._replace(field_id=target)
     return dataclasses.replace(sub, template=merged.template, values=values)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
@@ -49,9 +49,12 @@ ROW_MARGIN = 200
 COL_MARGIN = 16
 
 
-@dataclass(frozen=True)
-class Value:
-    """One field's answer: as typed, as understood, and where it is now."""
+class Value(NamedTuple):
+    """One field's answer: as typed, as understood, and where it is now.
+
+    A named tuple rather than a dataclass: 1,000 returns hold some 30,000 of them, each pickled
+    back from a reading process; a tuple unpickles in a third of the time and takes less memory.
+    """
 
     field_id: str
     raw: Any
@@ -63,7 +66,8 @@ class Value:
     error: ProblemCode | None = None
     detail: str | Phrase = ""
     formula: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] | None = None
+    """What a problem about this value should carry (None when there is nothing)."""
 
     @property
     def empty(self) -> bool:
@@ -465,6 +469,6 @@ def _read_values(
             continue
         n = normalise(template, f, raw)
         values[f.id] = Value(
-            f.id, raw, as_text(raw), n.value, n.score, sheet, ref, n.error, n.detail, context=n.context
+            f.id, raw, as_text(raw), n.value, n.score, sheet, ref, n.error, n.detail, context=n.context or None
         )
     return values
