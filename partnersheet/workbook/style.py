@@ -74,6 +74,7 @@ def lines_height(lines: float) -> float:
     return lines * LINE_HEIGHT + 3
 
 
+@lru_cache(maxsize=65536)  # a long sheet's rows repeat their names, labels and ratings
 def fit_height(text: Any, width: float, min_lines: int = 1, bold: bool = False) -> float:
     """Row height in points for ``text`` wrapped in a column ``width`` characters wide, at least
     ``min_lines`` lines, at most Excel's 409 (a longer text scrolls inside its cell)."""
