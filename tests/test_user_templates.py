@@ -353,3 +353,21 @@ def test_altered_spec_is_reported_and_left_out_of_the_scores(
     got = indicator_scores(out, PARTNER)
     for label, (score, count) in want.items():
         assert got[label] == (pytest.approx(score), count), label
+
+
+def test_a_registry_sent_to_a_reading_process_is_the_one_already_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registry travels to the reading processes as its folders; there it must be found in the
+    process's cache (inherited when the process was forked), never loaded again: loading the
+    templates cost each reader a tenth of a second before its first file."""
+    import pickle
+
+    from partnersheet.spec.registry import cached_registry
+
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for registry in (TemplateRegistry.from_environment(), TemplateRegistry.from_environment([folder])):
+        assert pickle.loads(pickle.dumps(registry)) is registry
+    assert cached_registry(()) is cached_registry((), True) is TemplateRegistry.from_environment()

@@ -133,9 +133,14 @@ def _given(templates: tuple[Template, ...]) -> TemplateRegistry:
     return TemplateRegistry.of({t.id + "@" + t.version: t for t in templates})
 
 
-@cache
 def cached_registry(folders: tuple[str, ...], builtins: bool = True) -> TemplateRegistry:
-    """One registry per list of folders per process (worker processes build theirs once)."""
+    """One registry per list of folders per process: a reading process forked from one that has
+    it finds it here, and the same registry is returned however the arguments are spelled."""
+    return _registry_for(tuple(folders), bool(builtins))
+
+
+@cache  # keyed on exactly two positional values: ``f(x)`` and ``f(x, True)`` would be two entries
+def _registry_for(folders: tuple[str, ...], builtins: bool) -> TemplateRegistry:
     return TemplateRegistry(folders, builtins=builtins)
 
 
