@@ -291,7 +291,8 @@ class RowMask:
     def _head(self, ret: _Return, head_in: tuple[Any, ...]) -> list[Any]:
         """The columns naming a return, as they may be shown: keys, or nothing where unlinked."""
         col = self.cols
-        head = self.scrub.many(head_in)
+        replaced = (col["file"], col["workbook_id"], col["rater"])  # by keys below: never scrubbed
+        head = self.scrub.many(v if i not in replaced else "" for i, v in enumerate(head_in))
         head[col["file"]] = "" if ret.unlinked else ret.file_key
         head[col["workbook_id"]] = "" if ret.unlinked else ret.workbook_key
         head[col["rater"]] = ret.unlinked or ret.rater_key
