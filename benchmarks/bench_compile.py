@@ -10,7 +10,10 @@ one partnership in every round), then measures, each in its own subprocess:
   compile  partnersheet.compile.compile_to (read, validate, compute, trends, and the full
            comparison workbook written to disk), as the command runs it, with its worker processes.
 
-Prints ms per workbook and the ratio compile / floor for ``-n`` workbooks (goal: at most 1.5),
+Floor and compile take turns, ``--repeat`` runs each, and the fastest of each counts: a shared
+machine's speed drifts by a fifth or more between runs, and unevenly for one process (the floor)
+and two (compile's readers). Prints ms per workbook and the ratio compile / floor for ``-n``
+workbooks (goal: at most 1.5),
 then the peak memory of the whole process tree (the compile and its workers, their resident
 memory summed, sampled every 20 ms) compiling ``--memory-n`` workbooks (goal: at most 300 MB).
 
@@ -234,7 +237,9 @@ def main() -> None:
         "--memory-n", type=int, default=10_000, help="workbooks for the peak memory of compile (default 10000; 0: skip)"
     )
     parser.add_argument("--corpus", type=Path, help="folder for the corpora (kept; reused when the count matches)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each; the fastest counts (default 2)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of each, taking turns; the fastest of each counts (default 5)"
+    )
     parser.add_argument("--measure", choices=("floor", "compile"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -260,6 +265,8 @@ def main() -> None:
                 f"{kind:<8} {r['seconds']:6.2f} s  {1000 * r['seconds'] / n:6.2f} ms/workbook  "
                 f"{int(r['rows']):>7} tidy rows  peak memory of the process tree {r['tree_peak_mb']:.0f} MB"
             )
+        turns = ", ".join(f"{f['seconds']:.2f}/{c['seconds']:.2f}" for f, c in zip(*results.values(), strict=True))
+        print(f"every turn, floor/compile seconds: {turns}")
         ratio = best["compile"]["seconds"] / best["floor"]["seconds"]
         print(f"ratio compile / floor for {n} workbooks: {ratio:.2f} (goal: at most {RATIO_GOAL})")
         if args.memory_n:
