@@ -130,8 +130,9 @@ SHEETS = {
     "Evidence": (4, 4, True),
     "Repeated": (1, 1, False),
     "Styled": (3, 3, True),
+    "Repeated and tall": (2, 2, True),
 }
-REPEATED = {"Repeated": 2}  # leading columns drawn once per run
+REPEATED = {"Repeated": 2, "Repeated and tall": 3}  # leading columns drawn once per run
 
 
 def _streamed() -> bytes:

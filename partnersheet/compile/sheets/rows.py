@@ -180,27 +180,31 @@ class RowsSheet(TextSheet):
                 tails[tail] = (kinds, split)
             return split
 
+        tagged = body.height is None  # then the row's own tag is drawn with the head, once per run
+        done: list[str] = []  # rows drawn, written a few hundred at a time
         for excel_row, values in enumerate(body.rows(), start=body.first_row + 1):
             number = str(excel_row)
             if isinstance(values, StyledRow):
                 parts = [_row_tag(number, values.height)]
                 cells(values.values, number + '"', 0, parts, styles_of(values.formats))
-                parts.append("</row>")
-                write("".join(parts))
-                continue
-            parts = [_row_tag(number, body.height(values) if body.height is not None else None)]
-            if k:
+            elif k:
                 if len(values) < k or len(head) != k or not all(map(is_, values[:k], head)):
                     head = values[:k]
-                    drawn: list[str] = []
+                    drawn: list[str] = ['<row r="\0">'] if tagged else []
                     cells(head, '\0"', 0, drawn)
                     pieces = "".join(drawn).split("\0")
-                parts.append(number.join(pieces))
-                parts.append(number.join(tail_pieces(values)))
+                parts = [number.join(pieces), number.join(tail_pieces(values))]
+                if not tagged:
+                    parts.insert(0, _row_tag(number, body.height(values) if body.height is not None else None))
             else:
+                parts = [_row_tag(number, body.height(values) if body.height is not None else None)]
                 cells(values, number + '"', 0, parts)
             parts.append("</row>")
-            write("".join(parts))
+            done.append("".join(parts))
+            if len(done) >= 500:
+                write("".join(done))
+                done.clear()
+        write("".join(done))
 
 
 def _row_tag(number: str, height: float | None) -> str:
