@@ -19,7 +19,6 @@ from typing import Any
 from ..intake.read import Submission
 from ..spec import Field, Template
 from .actions import match_key
-from .scores import who_of
 
 AGREEMENT = "agreement"
 SIDES = ("library", "partner")
@@ -118,7 +117,7 @@ def agreement_summaries(subs: Iterable[Submission], as_of: date) -> list[Agreeme
     for sub in agreements:
         template = sub.template
         tables = sorted((s for s in subs if s.template_id == template.prefill_from), key=lambda s: s.file)
-        who = who_of(sub)
+        who = sub.who
         offers = _offers(template, template.identity_field("partner"), who.partner, tables)
         resources = []
         for side in SIDES:

@@ -37,7 +37,6 @@ from .scores import (
     InstrumentResult,
     PartnershipResult,
     key_of,
-    who_of,
 )
 from .tallies import ChoiceSummary
 from .trends import trends_of
@@ -320,7 +319,7 @@ def shown(c: Comparison, override: str | None = None) -> Comparison:
     subs = sorted(c.submissions, key=lambda s: s.file)
     file_keys = {s.shown_file: names.key(FILE, s.shown_file) for s in subs}
     file_keys |= {f.file: names.key(FILE, display_name(f.file)) for f in c.batch.files}
-    scrub = Scrubber((who_of(s).rater for s in subs), _file_names(c, file_keys), _own_words(templates, subs))
+    scrub = Scrubber((s.who.rater for s in subs), _file_names(c, file_keys), _own_words(templates, subs))
     mask = _row_mask(c, subs, instruments, applied, names, scrub)
     withheld = {p.label: p.withheld for res in instruments for p in res.partnerships}
     evidence = _evidence(c.evidence, withheld, scrub)
@@ -368,7 +367,7 @@ def _own_words(templates: dict[str, Template], subs: list[Any]) -> set[str]:
         texts.update(c.text for sl in layout_for(view).sheets for c in sl.cells)
         texts.update(option for f in view.fields for option in view.options(f))
     for sub in subs:
-        who = who_of(sub)
+        who = sub.who
         texts.update((who.partner, who.round, who.side))
     return {word for text in texts for word in re.findall(r"\w+", text)}
 
@@ -427,7 +426,7 @@ def _row_mask(
                 reasons[group] = next(iter(p.withheld.values()))
     everyone: dict[tuple[str, str, str], dict[str, set[str]]] = {}
     for sub in subs:  # excluded returns count too: they are rows of the Data sheet
-        who = who_of(sub)
+        who = sub.who
         group = (sub.template_id, key_of(who.partner), key_of(who.round))
         everyone.setdefault(group, {}).setdefault(who.side, set()).add(key_of(who.rater) or sub.file)
     for group, sides in everyone.items():
@@ -442,7 +441,7 @@ def _row_mask(
         if applied[sub.template_id].attributed:
             count += len(sub.values) + len(sub.strays)
             continue
-        who = who_of(sub)
+        who = sub.who
         group = (sub.template_id, key_of(who.partner), key_of(who.round))
         rater_field = sub.template.identity_field("rater")
         ret = _Return(

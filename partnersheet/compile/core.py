@@ -44,7 +44,6 @@ from .scores import (
     instruments_for,
     key_of,
     score_instrument,
-    who_of,
 )
 from .trends import InstrumentTrends, trends_of
 from .versions import merge_versions, remap
@@ -175,7 +174,7 @@ class Comparison:
         and the field column saying it is outside the form.
         """
         for sub in self.submissions:
-            who = who_of(sub)
+            who = sub.who
             status = self.status_of(sub)
             file = sub.shown_file
             head = (file, sub.workbook_id, sub.template_id, sub.template_version, who.partner, who.rater)
@@ -238,7 +237,7 @@ def rounds_of(subs: Iterable[Submission], given: Sequence[str] | None = None) ->
     def seen(sub: Submission) -> tuple[str, list[date]]:
         dated = [f.id for f in sub.template.fields if f.kind.dated]
         found = [v.value for fid in dated if (v := sub.values.get(fid)) is not None and v.error is None]
-        return who_of(sub).round, [d for d in found if isinstance(d, date)]
+        return sub.who.round, [d for d in found if isinstance(d, date)]
 
     return order_rounds(map(seen, subs), given)
 

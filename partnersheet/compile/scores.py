@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from ..intake.read import Submission, Who
+from ..intake.read import Submission
 from ..rounds.order import RoundOrder
 from ..spec import Field, Scale, Template
 from ..types.parsing import collapse, natural
@@ -33,10 +33,6 @@ def key_of(text: str) -> str:
 
 def mean(values: list[float]) -> float | None:
     return math.fsum(values) / len(values) if values else None
-
-
-def who_of(sub: Submission) -> Who:
-    return sub.who
 
 
 # --- the instrument: what a rubric template measures -------------------------------------------
@@ -250,7 +246,7 @@ def score_instrument(
     not_observed = instrument.scale.not_observed
     dated = [f.id for f in instrument.template.fields if f.kind.dated]
     for sub in subs:
-        who = who_of(sub)
+        who = sub.who
         key = (key_of(who.partner), key_of(who.round))
         group = groups.setdefault(
             key, {"who": who, "raters": {}, "ratings": {}, "not_observed": {}, "dates": [], "returns": {}}
@@ -358,7 +354,7 @@ def evidence_rows(
     places = [(i, ind.label, f) for i, ind in enumerate(instrument.indicators) for f in ind.notes]
     places += [(len(instrument.indicators) + i, f.label, f) for i, f in enumerate(instrument.comments)]
     for sub in subs:
-        who = who_of(sub)
+        who = sub.who
         partnership = labels.get((key_of(who.partner), key_of(who.round))) or who.partner or NO_PARTNER
         status = EXCLUDED if sub.file in excluded else INCLUDED
         for order, label, f in places:
