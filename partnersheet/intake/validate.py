@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ..files import display_name
-from ..spec import IDENTITY_KEYS, TemplateRegistry
+from ..spec import IDENTITY_KEYS, Field, TemplateRegistry
 from .copies import check_batch, same_text
 from .paths import QUIETLY_SKIPPED, collect_paths
 from .pool import PARALLEL_FROM, read_many
 from .problems import ERROR, WARNING, Problem, ProblemCode, make_problem
-from .read import Submission, Unreadable
+from .read import Submission, Unreadable, Value
 
 __all__ = [
     "PARALLEL_FROM",
@@ -47,13 +47,13 @@ def check_submission(sub: Submission) -> list[Problem]:
         v = sub.values.get(f.id)
         if v is None:
             continue  # already reported as field-not-found
-        where: dict[str, Any] = {"sheet": v.sheet, "cell": v.cell, "field_id": f.id, "label": f.full_label}
         if v.error:
-            problems.append(
-                make_problem(v.error, sub.file, value=v.formula or v.text, detail=v.detail, context=v.context, **where)
+            problem = make_problem(
+                v.error, sub.file, value=v.formula or v.text, detail=v.detail, context=v.context, **_at(f, v)
             )
-        elif f.required and v.empty and f.row is None:
-            problems.append(make_problem(ProblemCode.REQUIRED_MISSING, sub.file, **where))
+            problems.append(problem)
+        elif f.required and f.row is None and v.empty:
+            problems.append(make_problem(ProblemCode.REQUIRED_MISSING, sub.file, **_at(f, v)))
     problems += _incomplete_rows(sub)
     for key in IDENTITY_KEYS:
         expected = sub.identity.get(key, "")
@@ -76,6 +76,11 @@ def check_submission(sub: Submission) -> list[Problem]:
             )
         )
     return problems
+
+
+def _at(f: Field, v: Value) -> dict[str, Any]:
+    """Where a problem about an answer is (made only for answers with a problem: most have none)."""
+    return {"sheet": v.sheet, "cell": v.cell, "field_id": f.id, "label": f.full_label}
 
 
 def _incomplete_rows(sub: Submission) -> list[Problem]:
