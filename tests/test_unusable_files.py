@@ -217,6 +217,17 @@ def dtd_in_utf16(tmp: Path, valid: Path) -> Path:
     )
 
 
+def dtd_after_a_utf8_mark(tmp: Path, valid: Path) -> Path:
+    """The same declarations after a UTF-8 byte order mark (XML parsers accept one before the prolog),
+    in a part only python-calamine parses: the byte search must step over the mark."""
+    path = tmp / "bom-laughs.xlsx"
+
+    def poison(xml: bytes) -> bytes:
+        return b"\xef\xbb\xbf" + LAUGHS + _strip_declaration(xml)
+
+    return rewrite_parts(valid, {"xl/worksheets/sheet2.xml": poison}, path)
+
+
 def _has(path: Path, part: str) -> bool:
     with zipfile.ZipFile(path) as z:
         return part in z.NameToInfo
@@ -325,6 +336,7 @@ CASES = [
     Case(billion_laughs_in_a_sheet, "xml-entities"),
     Case(dtd_after_a_long_comment, "xml-entities"),
     Case(dtd_in_utf16, "xml-entities"),
+    Case(dtd_after_a_utf8_mark, "xml-entities"),
     Case(corrupt_workbook_xml, "corrupt", "xl/workbook.xml"),
     Case(lying_zip, "zip-bomb", "declares"),
     Case(missing_workbook_xml, "not-a-spreadsheet"),

@@ -74,6 +74,7 @@ class Opened:
 
 
 _XML_START = re.compile(rb"[ \t\r\n]*<")
+_UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_STARTS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16-le", b"\x00<": "utf-16-be"}
 
 
@@ -82,11 +83,14 @@ def refuse_dtd(data: bytes) -> None:
 
     A DTD can only stand in the prolog, before the first element, so the prolog is walked:
     comments and processing instructions are skipped however long they are, and any other ``<!``
-    there is refused. Parts that are not XML (pictures) are left alone; UTF-16 XML is read as such.
+    there is refused. Parts that are not XML (pictures) are left alone; UTF-16 XML is read as such,
+    and a UTF-8 byte order mark is stepped over (XML parsers accept one before the prolog).
     """
     encoding = _UTF16_STARTS.get(data[:2])
     if encoding:
         data = data.decode(encoding, errors="replace").encode("utf-8")
+    elif data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
     if not _XML_START.match(data):
         return
     pos = 0
