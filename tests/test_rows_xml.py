@@ -19,6 +19,7 @@ points given, so heights must agree within half a pixel.
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -64,6 +65,9 @@ VALUES: list[Any] = [
     1e20,
     True,
     False,
+    -0.0,
+    float("nan"),  # no Excel number: written as its text, never as a <v> Excel must repair
+    float("-inf"),
     date(2026, 3, 15),
     datetime(2026, 3, 15, 14, 30, 5),
     Path("not/a/string"),  # any other object is written as its text
@@ -189,6 +193,8 @@ def _reference(path: Path) -> tuple[bytes, dict[str, dict[str, str]]]:
                     ws.write_blank(r, col, None, fmt)
                 elif isinstance(value, bool):
                     ws.write_boolean(r, col, value, fmt)
+                elif isinstance(value, float) and not math.isfinite(value):
+                    ws.write_string(r, col, str(value), fmt)
                 elif isinstance(value, int | float):
                     ws.write_number(r, col, value, fmt)
                 elif isinstance(value, datetime | date):

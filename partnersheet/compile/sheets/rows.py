@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from math import isfinite
 from operator import is_
 from typing import Any
 
@@ -148,7 +149,10 @@ class RowsSheet(TextSheet):
                 elif isinstance(value, bool):
                     append(f'{starts[col]}{r}{styles[col]} t="b"><v>{int(value)}</v></c>')
                 elif isinstance(value, int | float):
-                    append(f"{starts[col]}{r}{styles[col]}><v>{value:.16G}</v></c>")
+                    if value.__class__ is float and not isfinite(value):  # NaN, inf: no Excel number
+                        append(starts[col] + r + styles[col] + text(cache, str(value), note))
+                    else:  # 0 for -0.0 too: Excel shows no sign on zero, and kept tails compare them equal
+                        append(f"{starts[col]}{r}{styles[col]}><v>{value or 0:.16G}</v></c>")
                 elif isinstance(value, datetime | date):
                     append(f"{starts[col]}{r}{date_style or styles[col]}><v>{convert(value):.16G}</v></c>")
                 else:
