@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter.workbook
-from isal import isal_zlib
 
 from ..spec.names import OUTPUT_PROPERTY
 from .cells import CUT_NOTE, TextWorkbook, write_text
@@ -45,9 +44,18 @@ COPY_CHUNK = 1 << 20
 """Bytes handed to the compressor at a time (zipfile's own 8 kB calls cost ISA-L half its speed)."""
 _PACKAGING = threading.Lock()
 
+deflate: Any = zlib
+"""The deflate library: ISA-L's (python-isal, a dependency) where it could be installed, else zlib."""
+try:
+    from isal import isal_zlib
+
+    deflate = isal_zlib
+except ImportError:  # a platform without an isal wheel still writes every output, only slower
+    pass
+
 
 class _FastZipFile(zipfile.ZipFile):
-    """A ZipFile whose members are deflated by ISA-L at DEFLATE_LEVEL, in large pieces.
+    """A ZipFile whose members are deflated by ``deflate`` at DEFLATE_LEVEL, in large pieces.
 
     zipfile takes no compressor: the zlib one it makes for a member being written is replaced (its
     ``_compressor``, a CPython detail since 3.6; where it is missing, zipfile's own is kept and the
@@ -60,7 +68,7 @@ class _FastZipFile(zipfile.ZipFile):
     def open(self, name: Any, mode: Any = "r", pwd: bytes | None = None, *, force_zip64: bool = False) -> Any:
         handle: Any = super().open(name, mode, pwd, force_zip64=force_zip64)
         if mode == "w" and getattr(handle, "_compressor", None) is not None:
-            handle._compressor = isal_zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+            handle._compressor = deflate.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
         return handle
 
     def write(
@@ -72,6 +80,7 @@ class _FastZipFile(zipfile.ZipFile):
             return
         zinfo = zipfile.ZipInfo.from_file(filename, arcname)
         zinfo.compress_type = self.compression
+        zinfo._compresslevel = DEFLATE_LEVEL  # type: ignore[attr-defined]  # as ZipFile.write sets it
         with open(filename, "rb") as src, self.open(zinfo, "w") as dest:
             shutil.copyfileobj(src, dest, COPY_CHUNK)
 
