@@ -10,12 +10,12 @@ one partnership in every round), then measures, each in its own subprocess:
   compile  partnersheet.compile.compile_to (read, validate, compute, trends, and the full
            comparison workbook written to disk), as the command runs it, with its worker processes.
 
-Floor and compile take turns, ``--repeat`` runs each, and the fastest of each counts: a shared
-machine's speed drifts by a fifth or more between runs, and unevenly for one process (the floor)
-and two (compile's readers). Prints ms per workbook and the ratio compile / floor for ``-n``
-workbooks (goal: at most 1.5),
-then the peak memory of the whole process tree (the compile and its workers, their resident
-memory summed, sampled every 20 ms) compiling ``--memory-n`` workbooks (goal: at most 300 MB).
+Floor and compile take turns (each first in every other turn), ``--repeat`` runs each, and the
+fastest of each counts: a shared machine's speed drifts by a fifth or more between runs, and
+unevenly for one process (the floor) and two (compile's readers). Prints ms per workbook and the
+ratio compile / floor for ``-n`` workbooks (goal: at most 1.5), then the peak memory of the whole
+process tree (the compile and its workers, their resident memory summed, sampled every 20 ms)
+compiling ``--memory-n`` workbooks (goal: at most 300 MB).
 
     .venv/bin/python benchmarks/bench_compile.py                      # 1,000, then 10,000 for memory
     .venv/bin/python benchmarks/bench_compile.py -n 200 --memory-n 0 --corpus /tmp/corpus --repeat 3
@@ -257,8 +257,8 @@ def main() -> None:
             f"({time.perf_counter() - start:.1f} s)"
         )
         results: dict[str, list[dict[str, float]]] = {"floor": [], "compile": []}
-        for _ in range(args.repeat):
-            for kind in results:
+        for turn in range(args.repeat):
+            for kind in ("floor", "compile") if turn % 2 == 0 else ("compile", "floor"):  # neither always first
                 results[kind].append(in_subprocess(kind, corpus))
         best = {kind: min(runs, key=lambda r: r["seconds"]) for kind, runs in results.items()}
         for kind, r in best.items():

@@ -851,3 +851,33 @@ def test_compile_leaves_garbage_collection_as_it_found_it(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_overlapping_pauses_of_the_collector_end_with_the_last() -> None:
+    """Two compiles at once (two threads of one program) share the process's collector: the first to
+    finish must not switch it back on under the other."""
+    import gc
+    import threading
+
+    from partnersheet.intake.pool import gc_paused
+
+    assert gc.isenabled()
+    first_in, first_out, second_done = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def second() -> None:
+        with gc_paused():
+            first_in.set()
+            first_out.wait(5)
+            seen.append(gc.isenabled())  # the first block has ended; this one still runs
+        second_done.set()
+
+    with gc_paused():
+        thread = threading.Thread(target=second)
+        thread.start()
+        first_in.wait(5)
+    first_out.set()
+    second_done.wait(5)
+    thread.join(5)
+    assert seen == [False]
+    assert gc.isenabled()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -47,6 +48,11 @@ def read_many(
                 yield _read_alone(path, registry)
 
 
+_PAUSES = threading.Lock()
+_paused = 0  # how many gc_paused blocks are running, in any thread
+_was_enabled = False
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside: for work that builds many objects that stay alive.
@@ -54,15 +60,23 @@ def gc_paused() -> Iterator[None]:
     Each full collection walks every live object, and a batch's answers are hundreds of thousands
     of them, all alive until the end: collecting is wasted work (about a tenth of a compile). The
     objects made and dropped are freed by reference counting as ever; the few cycles (XlsxWriter's
-    workbook and its sheets refer to each other) wait for the next collection after it.
+    workbook and its sheets refer to each other) wait for the next collection after it. The setting
+    is the process's: blocks running at once (nested, or in two threads) are counted, and the
+    collector is put back as the first of them found it only when the last one ends.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _paused, _was_enabled
+    with _PAUSES:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _PAUSES:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()
 
 
 def _read_chunk(paths: list[Path], registry: TemplateRegistry) -> list[Submission | Unreadable]:
