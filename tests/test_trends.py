@@ -287,3 +287,36 @@ def test_bad_thresholds_fail_at_load(line: str, message: str) -> None:
     text = text.replace("discuss_levels = 2\n", f"discuss_levels = 2\n{line}\n", 1)
     with pytest.raises(SpecError, match=re.escape(message)):
         parse_template(tomllib.loads(text), "bad.toml")
+
+
+def test_trends_sheet_shows_what_counts_at_a_glance(rounds: tuple[Path, Typed], tmp_path: Path) -> None:
+    """What a reader sees on Trends, row by row: the partnership's overall row in bold, a change that
+    counts in bold with a filled arrow, one that does not hollow and muted, a verdict of too few
+    raters muted, scores with two decimals coloured by the scale, and rows tall enough to print."""
+    from partnersheet.compile.sheets.styles import CHANGE_CALLED, CHANGE_UNCALLED
+    from partnersheet.compile.trends import CALLED, TOO_FEW
+
+    folder, _ = rounds
+    ws = compile_cli(folder, tmp_path / "c.xlsx")["Trends"]
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Partnership")
+    col = {c.value: c.column for c in ws[header]}
+    rows = list(range(header + 1, ws.max_row + 1))
+    assert len(rows) > 10
+    verdicts = set()
+    for r in rows:
+        overall = ws.cell(r, col["Indicator"]).value == "Overall"
+        verdict = ws.cell(r, col["Verdict"]).value
+        change = ws.cell(r, col["Change since previous round"])
+        first = ws.cell(r, col["Previous round"]).value in (None, "")
+        verdicts.add(verdict)
+        assert bool(ws.cell(r, col["Partnership"]).font.b) == overall
+        assert ws.cell(r, col["Score"]).number_format == "0.00"
+        assert change.number_format == (CHANGE_CALLED if verdict in CALLED else CHANGE_UNCALLED)
+        assert bool(change.font.b) == (verdict in CALLED)
+        assert bool(ws.cell(r, col["Verdict"]).font.i) == (verdict == TOO_FEW or (first and verdict not in CALLED))
+        if first:  # nothing to compare with: no raters counted in both rounds
+            assert ws.cell(r, col["Rated both rounds"]).value is None
+        assert (ws.row_dimensions[r].height or 0) >= 15
+    assert verdicts & set(CALLED) and TOO_FEW in verdicts  # the sample shows both kinds
+    letter = ws.cell(header, col["Score"]).column_letter
+    assert any(f"{letter}{header + 1}:{letter}{rows[-1]}" in str(cf.sqref) for cf in ws.conditional_formatting)
