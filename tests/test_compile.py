@@ -425,6 +425,38 @@ def test_perspectives_side_scores_and_gap(compiled: Compiled) -> None:
     assert sum(r["Indicator"] == "All indicators" for r in rows) == 2
 
 
+def test_indicators_and_perspectives_look_as_they_read(compiled: Compiled) -> None:
+    """What a reader sees: a disagreement to discuss is shaded, the partnership's "All indicators"
+    row is bold, counts are whole numbers and scores have two decimals, wrapped rows are tall enough
+    for their text, and the gap column is shaded where the sides are a level apart or more."""
+    from partnersheet.workbook.style import FLAG_FILL
+
+    book = compiled.book()
+    ws = book["Indicators"]
+    header = header_rows(ws)[0]
+    col = {c.value: c.column for c in ws[header]}
+    n = len(table(ws, header))
+    for r in range(header + 1, header + 1 + n):
+        flag = ws.cell(r, col["For discussion"])
+        shaded = flag.fill.fgColor.rgb if flag.fill.fill_type else None
+        assert (shaded or "").endswith(FLAG_FILL.lstrip("#").upper()) == bool(flag.value), r
+        assert ws.cell(r, col["Score"]).number_format == "0.00"
+        assert ws.cell(r, col["Ratings"]).number_format == "0"
+        assert (ws.row_dimensions[r].height or 0) >= 15
+    ws = book["Perspectives"]
+    header = header_rows(ws)[0]
+    col = {c.value: c.column for c in ws[header]}
+    rows = range(header + 1, header + 1 + len(table(ws, header)))
+    for r in rows:
+        bold = ws.cell(r, col["Indicator"]).value == "All indicators"
+        assert bool(ws.cell(r, col["Partnership"]).font.b) == bold
+        assert bool(ws.cell(r, col["Library score"]).font.b) == bold
+        assert ws.cell(r, col["Library score"]).number_format == "0.00"
+    gap = ws.cell(header, col["Gap (Library − Partner)"]).column_letter
+    ranges = [str(cf.sqref) for cf in ws.conditional_formatting]
+    assert f"{gap}{header + 1}:{gap}{rows[-1]}" in ranges
+
+
 def number(value: Any) -> float | None:
     if value is None:
         return None
