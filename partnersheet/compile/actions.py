@@ -25,6 +25,7 @@ from ..files import atomic_write, check_writable
 from ..i18n import BASE, tr
 from ..intake.read import Submission
 from ..spec import Field, Template, TemplateRegistry, as_registry
+from ..types.parsing import one_line
 from ..workbook.generate import Personalisation, document_date, generate_bytes
 from .scores import Indicator, IndicatorResult, Instrument, InstrumentResult, PartnershipResult
 
@@ -250,7 +251,7 @@ def _text(sub: Submission, fid: str) -> str:
     v = sub.values.get(fid)
     if v is None or v.empty:
         return ""
-    return " ".join(str(v.value if isinstance(v.value, str) else v.text).split())
+    return one_line(v.value if isinstance(v.value, str) else v.text)
 
 
 def _rows(sub: Submission) -> Iterable[tuple[dict[str, Any], str]]:

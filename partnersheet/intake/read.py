@@ -30,7 +30,7 @@ from ..files import display_name
 from ..i18n import BASE, Phrase, language_name, phrase
 from ..spec import IDENTITY_KEYS, Template, TemplateRegistry, UnknownLanguage, as_registry, template_by_hash
 from ..types import parse as normalise
-from ..types.parsing import as_text, collapse
+from ..types.parsing import as_text, collapse, one_line
 from ..workbook.layout import layout_for
 from .book import Book as _Book
 from .book import open_book
@@ -133,7 +133,7 @@ class Submission:
             f = self.template.identity_field(key)
             v = self.values.get(f.id) if f is not None else None
             text = self.identity.get(key, "") if v is None else v.value if isinstance(v.value, str) else v.text
-            found[key] = " ".join(str(text or "").split())
+            found[key] = one_line(text)
         return Who(**found)
 
     @cached_property

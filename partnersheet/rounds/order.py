@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import UsageError
-from ..types.parsing import collapse, natural
+from ..types.parsing import collapse, natural, one_line
 
 NO_ROUND = "(no round)"
 
@@ -52,7 +52,7 @@ class RoundOrder:
 
 def parse_round_order(text: str) -> list[str]:
     """``"Spring 2026, Fall 2026"`` -> ``["Spring 2026", "Fall 2026"]``; refuses repeats and blanks."""
-    labels = [" ".join(part.split()) for part in text.split(",")]
+    labels = [one_line(part) for part in text.split(",")]
     if not any(labels):
         raise UsageError("--round-order is empty", 'list the rounds first to last, e.g. "Spring 2026,Fall 2026"')
     if not all(labels):
@@ -76,7 +76,7 @@ def order_rounds(seen: Iterable[tuple[str, Iterable[date]]], given: Sequence[str
     dates: dict[str, list[int]] = {}
     for label, found in seen:
         key = round_key(label)
-        labels.setdefault(key, " ".join(str(label or "").split()))
+        labels.setdefault(key, one_line(label))
         dates.setdefault(key, []).extend(d.toordinal() for d in found)
     if given is not None:
         listed = {round_key(label): label for label in given}

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import OutputExists, RosterError, UsageError
 from ..files import atomic_write, display_name, inputs_apart_from_outputs, unique_file_name
 from ..spec import Template
+from ..types.parsing import one_line
 from ..workbook.generate import Personalisation, generate_bytes, personalise, workbook_id_for
 
 REQUIRED_COLUMNS = ("partner", "rater")
@@ -63,11 +64,6 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _one_line(value: str) -> str:
-    """A name typed with line breaks (Alt+Enter, U+2028, ...) or runs of spaces, as one line."""
-    return " ".join(value.split())
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -158,7 +154,7 @@ def read_roster(template: Template, path: str | Path, default_lang: str = "en") 
     records = _read_records(path)
     if not records:
         raise RosterError(f"{shown}: roster is empty", "add a header row: partner,rater,side,round")
-    header = [_one_line(h).lower() for h in records[0].cells]
+    header = [one_line(h).lower() for h in records[0].cells]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise RosterError(
@@ -171,7 +167,7 @@ def read_roster(template: Template, path: str | Path, default_lang: str = "en") 
     taken: set[str] = set()
     for record in records[1:]:
         row = record.cells
-        values = {name: (_one_line(row[i]) if i < len(row) else "") for name, i in index.items()}
+        values = {name: (one_line(row[i]) if i < len(row) else "") for name, i in index.items()}
         if not any(values.values()):
             raise RosterError(f"{shown}: {record.where} is blank", "delete blank rows from the roster")
         for name in REQUIRED_COLUMNS:

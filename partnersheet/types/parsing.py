@@ -39,10 +39,15 @@ def as_text(raw: Any) -> str:
     return str(raw)
 
 
+def one_line(text: Any) -> str:
+    """Text as a person reads it: line breaks, tabs and runs of spaces each one space, none at the ends."""
+    return " ".join(str(text or "").split())
+
+
 @lru_cache(maxsize=4096)  # mostly the same few option labels, over and over
 def collapse(text: str) -> str:
     """Text compared the way a person would: case and runs of spaces ignored."""
-    return " ".join(text.split()).casefold()
+    return one_line(text).casefold()
 
 
 def natural(text: str) -> tuple[Any, ...]:

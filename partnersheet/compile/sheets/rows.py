@@ -114,18 +114,10 @@ class RowsSheet(TextSheet):
     def _write_body(self, body: Body) -> None:
         write = self.fh.write
         starts = [f'<c r="{xl_col_to_name(col)}' for col in range(body.n_cols)]
-        styles = [f' s="{f._get_xf_index()}"' if f is not None else "" for f in body.formats]
-        styles += [""] * (body.n_cols - len(styles))
-        cache: dict[str, str] = {}
-        cached = cache.get
-        text = self._text
-        date_style = f' s="{body.date_format._get_xf_index()}"' if body.date_format is not None else ""
-        convert = self._convert_date_time
-        note = body.cut_note
         xf: dict[int, str] = {}
 
         def styles_of(formats: Sequence[Any]) -> list[str]:
-            """A StyledRow's formats as the ``s`` attributes of its cells."""
+            """Formats (a column's, or a StyledRow's cells') as the ``s`` attributes of cells."""
             found = []
             for f in formats:
                 if f is None:
@@ -136,6 +128,14 @@ class RowsSheet(TextSheet):
                     style = xf[id(f)] = f' s="{f._get_xf_index()}"'
                 found.append(style)
             return found + [""] * (body.n_cols - len(found))
+
+        styles = styles_of(body.formats)
+        cache: dict[str, str] = {}
+        cached = cache.get
+        text = self._text
+        date_style = f' s="{body.date_format._get_xf_index()}"' if body.date_format is not None else ""
+        convert = self._convert_date_time
+        note = body.cut_note
 
         def cells(values: Sequence[Any], r: str, first: int, parts: list[str], styles: list[str] = styles) -> None:
             """Append the XML of ``values`` (columns from ``first``) in a row whose number and '"' is ``r``."""
@@ -184,7 +184,7 @@ class RowsSheet(TextSheet):
                 tails[tail] = (kinds, split)
             return split
 
-        tagged = body.height is None  # then the row's own tag is drawn with the head, once per run
+        # Without row heights, a run's row tag is drawn with its head: once per run.
         done: list[str] = []  # rows drawn, written a few hundred at a time
         for excel_row, values in enumerate(body.rows(), start=body.first_row + 1):
             number = str(excel_row)
@@ -194,12 +194,12 @@ class RowsSheet(TextSheet):
             elif k:
                 if len(values) < k or len(head) != k or not all(map(is_, values[:k], head)):
                     head = values[:k]
-                    drawn: list[str] = ['<row r="\0">'] if tagged else []
+                    drawn: list[str] = ['<row r="\0">'] if body.height is None else []
                     cells(head, '\0"', 0, drawn)
                     pieces = "".join(drawn).split("\0")
                 parts = [number.join(pieces), number.join(tail_pieces(values))]
-                if not tagged:
-                    parts.insert(0, _row_tag(number, body.height(values) if body.height is not None else None))
+                if body.height is not None:
+                    parts.insert(0, _row_tag(number, body.height(values)))
             else:
                 parts = [_row_tag(number, body.height(values) if body.height is not None else None)]
                 cells(values, number + '"', 0, parts)
